@@ -1,0 +1,321 @@
+"""Typed loaders for the shipped datasets in ``data/``.
+
+Each file is described in ``data/datapackage.json`` (Frictionless Data Package):
+the loaders read that descriptor, parse every declared field strictly into its
+type, and return a polars DataFrame whose column names carry their unit
+(``frequency_mhz``, ``on_demand_usd_per_chip_hour``, ``fp8_flop_s``).
+
+Strict parsing means a malformed cell is never silently turned into null: a
+number with a thousands separator (``1,234``), a unit suffix (``700 W``), an empty
+cell in a required column, or an unparseable date raises
+:class:`scalinglab.errors.DataFormatError` naming the file, the 1-based data row
+(header not counted) and the column.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+
+from .errors import DataFormatError
+from .paths import DATA_DIR
+
+_NUMBER = r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+_INTEGER = r"^-?\d+$"
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_EXPECTED = {
+    "number": "a number (digits, optional decimal point and exponent; no thousands separators or units)",
+    "integer": "an integer",
+    "date": "a date YYYY-MM-DD",
+}
+
+
+@functools.lru_cache(maxsize=4)
+def _descriptor(data_dir: Path) -> dict:
+    return json.loads((data_dir / "datapackage.json").read_text())
+
+
+def resource_descriptor(name: str, data_dir: Path = DATA_DIR) -> dict:
+    """The ``datapackage.json`` entry of resource ``name``; ``KeyError`` listing the known names."""
+    resources = {r["name"]: r for r in _descriptor(Path(data_dir))["resources"]}
+    if name not in resources:
+        raise KeyError(f"unknown data resource {name!r}; known: {', '.join(sorted(resources))}")
+    return resources[name]
+
+
+def _fail(file: str, raw: pl.Series, bad: pl.Series, column: str, expected: str) -> None:
+    idx = bad.arg_true()
+    if len(idx):
+        i = int(idx[0])
+        raise DataFormatError(file, i + 1, column, raw[i] if raw[i] is not None else "", expected)
+
+
+def read_resource(name: str, data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Read resource ``name`` with every field parsed to its declared type.
+
+    Returns a DataFrame with the file's own column names; ``number`` fields are
+    Float64, ``integer`` Int64, ``date`` Date, ``string`` String (empty -> null).
+    Raises ``DataFormatError`` (file, row, column) for a malformed or missing
+    required value and ``KeyError`` for an unknown resource.
+    """
+    res = resource_descriptor(name, data_dir)
+    path = Path(data_dir) / res["path"]
+    raw = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
+    raw = raw.rename({c: c.lstrip("\ufeff") for c in raw.columns})
+    out = {}
+    for field in res["schema"]["fields"]:
+        col, ftype = field["name"], field["type"]
+        if col not in raw.columns:
+            raise DataFormatError(res["path"], 0, col, "", "a column declared in datapackage.json")
+        s = raw[col]
+        s = s.set(s == "", None) if s.null_count() < len(s) else s  # empty cell -> missing
+        if field.get("constraints", {}).get("required"):
+            _fail(res["path"], raw[col], s.is_null(), col, "a value (the column is required)")
+        if ftype in ("number", "integer"):
+            ok = s.str.contains(_NUMBER if ftype == "number" else _INTEGER)
+            _fail(res["path"], raw[col], s.is_not_null() & ~ok.fill_null(False), col, _EXPECTED[ftype])
+            s = s.cast(pl.Float64 if ftype == "number" else pl.Int64)
+        elif ftype == "date":
+            parsed = s.str.to_date("%Y-%m-%d", strict=False)
+            ok = s.str.contains(_DATE).fill_null(False) & parsed.is_not_null()
+            _fail(res["path"], raw[col], s.is_not_null() & ~ok, col, _EXPECTED["date"])
+            s = parsed
+        out[col] = s
+    return pl.DataFrame(out)
+
+
+def file_sha256(relpath: str, data_dir: Path = DATA_DIR) -> str:
+    """SHA-256 hex digest of a file under ``data/`` (for run records)."""
+    return hashlib.sha256((Path(data_dir) / relpath).read_bytes()).hexdigest()
+
+
+def resource_path(name: str, data_dir: Path = DATA_DIR) -> str:
+    """Path of resource ``name`` relative to ``data/``."""
+    return resource_descriptor(name, data_dir)["path"]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
+
+
+# ---------------------------------------------------------------------------
+# Karl Rupp: 50 years of microprocessor trend data
+# ---------------------------------------------------------------------------
+
+#: metric name -> (resource, value column with unit, axis title)
+MICROPROCESSOR_METRICS: dict[str, tuple[str, str, str]] = {
+    "transistors": ("rupp_transistors", "transistors_thousands", "Transistors (thousands)"),
+    "single_thread_performance": ("rupp_specint", "specint_x1000", "Single-thread performance (SPECint × 1000)"),
+    "frequency": ("rupp_frequency", "frequency_mhz", "Clock frequency (MHz)"),
+    "typical_power": ("rupp_watts", "typical_power_w", "Typical power (W)"),
+    "logical_cores": ("rupp_cores", "logical_cores", "Logical cores (count)"),
+}
+
+
+def load_microprocessor_trend(metric: str, data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """One metric of Karl Rupp's microprocessor trend data (1971-2021).
+
+    Returns columns ``year`` (decimal year, Float64), the value column named in
+    :data:`MICROPROCESSOR_METRICS` (e.g. ``frequency_mhz``, Float64; cores Int64)
+    and ``note``, sorted by year. Raises ``ValueError`` for an unknown metric
+    (listing the known ones) and ``DataFormatError`` for a malformed cell.
+    Source: github.com/karlrupp/microprocessor-trend-data @ f2121ab2, CC BY 4.0.
+    """
+    if metric not in MICROPROCESSOR_METRICS:
+        raise ValueError(f"unknown metric {metric!r}; known: {', '.join(MICROPROCESSOR_METRICS)}")
+    resource, _, _ = MICROPROCESSOR_METRICS[metric]
+    return read_resource(resource, data_dir).sort("year", maintain_order=True)
+
+
+def load_all_microprocessor_trends(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """All five metrics in long form: ``metric``, ``year``, ``value`` (unit given by ``unit``), sorted."""
+    frames = []
+    for metric, (_, col, title) in MICROPROCESSOR_METRICS.items():
+        df = load_microprocessor_trend(metric, data_dir)
+        frames.append(df.select(
+            pl.lit(metric).alias("metric"), "year", pl.col(col).cast(pl.Float64).alias("value"),
+            pl.lit(col).alias("unit"), pl.lit(title).alias("title"),
+        ))
+    return pl.concat(frames).sort(["metric", "year"], maintain_order=True)
+
+
+# ---------------------------------------------------------------------------
+# Curated tables
+# ---------------------------------------------------------------------------
+
+def load_gpu_specs(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Curated NVIDIA data-centre GPU specifications (P100 ... Rubin), one row per GPU.
+
+    Throughput columns are dense TFLOP/s (``fp64_tflops`` ... ``fp4_dense_tflops``,
+    ``int8_dense_tops``); ``hbm_gb``, ``hbm_tb_per_s``, ``tdp_w``,
+    ``nvlink_gb_per_s_bidir_per_gpu`` (bidirectional total per GPU). Adds
+    ``announced_year`` (decimal year from ``announced``) and ``preliminary``
+    (True where ``status`` says so). Sorted by announcement date.
+    Source: data/curated/nvidia_gpu_specs.csv (a source on every row).
+    """
+    df = read_resource("nvidia_gpu_specs", data_dir)
+    return df.with_columns(
+        (pl.col("announced").dt.year() + (pl.col("announced").dt.ordinal_day() - 1) / 365.25).alias("announced_year"),
+        pl.col("status").str.to_lowercase().str.contains("preliminary").fill_null(False).alias("preliminary"),
+    ).sort("announced", maintain_order=True)
+
+
+def load_interconnect_generations(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Curated NVLink / NVLink-domain / PCIe / InfiniBand generations.
+
+    Keeps the file's ``bandwidth`` + ``unit`` + ``direction`` columns and adds
+    ``year`` (first 4-digit year in ``year_first_products``; null for 'roadmap').
+    Direction conventions differ by family (NVLink: bidirectional per GPU;
+    PCIe, InfiniBand: per direction): convert explicitly before comparing.
+    """
+    df = read_resource("interconnect_generations", data_dir)
+    return df.with_columns(pl.col("year_first_products").str.extract(r"(\d{4})", 1).cast(pl.Int64).alias("year"))
+
+
+def load_llm_prices(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Curated dated LLM API list prices: ``effective_date``, ``model``,
+    ``input_usd_per_mtok``, ``output_usd_per_mtok``, ``blend_3to1_usd_per_mtok``,
+    ``mmlu`` (%), ``source_url``, sorted by date then model."""
+    return read_resource("llm_api_price_points", data_dir).sort(["effective_date", "model"], maintain_order=True)
+
+
+def load_growth_anchors(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Published growth rates and constants. ``value`` stays text (some are ranges
+    like ``2-3``); ``value_number`` is the number where the text is a single number."""
+    df = read_resource("growth_rate_anchors", data_dir)
+    return df.with_columns(pl.col("value").cast(pl.Float64, strict=False).alias("value_number"))
+
+
+def anchor(anchor_id: str, data_dir: Path = DATA_DIR) -> float:
+    """The numeric value of one growth anchor by ``id`` (e.g. ``'hp_era2'`` -> 52.0).
+
+    Raises ``KeyError`` for an unknown id and ``ValueError`` if the value is a range.
+    """
+    df = load_growth_anchors(data_dir).filter(pl.col("id") == anchor_id)
+    if df.height == 0:
+        raise KeyError(f"unknown growth anchor {anchor_id!r}")
+    v = df["value_number"][0]
+    if v is None:
+        raise ValueError(f"growth anchor {anchor_id!r} is a range ({df['value'][0]!r}), not a number")
+    return float(v)
+
+
+# ---------------------------------------------------------------------------
+# Epoch AI
+# ---------------------------------------------------------------------------
+
+_CHIP_COLUMNS = {
+    "Hardware name": "hardware_name", "Manufacturer": "manufacturer", "Type": "type",
+    "Release date": "release_date", "FP64 (double precision) performance (FLOP/s)": "fp64_flop_s",
+    "FP32 (single precision) performance (FLOP/s)": "fp32_flop_s",
+    "FP16 (half precision) performance (FLOP/s)": "fp16_flop_s",
+    "TF32 (TensorFloat-32) performance (FLOP/s)": "tf32_flop_s",
+    "Tensor-FP16/BF16 performance (FLOP/s)": "tensor_fp16_bf16_flop_s",
+    "FP8 performance (FLOP/s)": "fp8_flop_s", "FP4 performance (FLOP/s)": "fp4_flop_s",
+    "INT8 performance (OP/s)": "int8_op_s", "Memory size per board (Byte)": "memory_bytes",
+    "Memory bandwidth (byte/s)": "memory_bandwidth_bytes_s",
+    "Intranode bandwidth (byte/s)": "intranode_bandwidth_bytes_s",
+    "Internode bandwidth (bit/s)": "internode_bandwidth_bit_s", "TDP (W)": "tdp_w",
+    "Die Size (mm^2)": "die_size_mm2", "Process size (nm)": "process_nm",
+    "Number of transistors (millions)": "transistors_millions",
+}
+
+
+def load_epoch_chips(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Epoch AI's chip dataset, the analysis columns only, renamed with units.
+
+    Columns: ``hardware_name``, ``manufacturer``, ``type``, ``release_date`` and
+    dense throughputs ``fp64_flop_s`` ... ``fp4_flop_s``, ``int8_op_s``,
+    ``memory_bytes``, ``memory_bandwidth_bytes_s``, ``intranode_bandwidth_bytes_s``,
+    ``internode_bandwidth_bit_s``, ``tdp_w``, ``die_size_mm2``, ``process_nm``,
+    ``transistors_millions``. Credit: Epoch AI (CC BY), training-cost-trends @ 263c40a1.
+    """
+    return read_resource("epoch_chips", data_dir).select(
+        [pl.col(k).alias(v) for k, v in _CHIP_COLUMNS.items()]
+    ).sort(["release_date", "hardware_name"], nulls_last=True, maintain_order=True)
+
+
+def load_hardware_prices(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Epoch AI GPU purchase and rental prices, renamed with units.
+
+    Columns: ``price_source_url``, ``price_date``, ``hardware_model``, ``manufacturer``,
+    ``vendor``, ``location``, ``on_demand_usd_per_chip_hour``, ``cud_1y_usd_per_chip_hour``,
+    ``cud_3y_usd_per_chip_hour``, ``purchase_usd``, ``notes``, ``cloud_gpu_description``,
+    ``n_gpus``. Credit: Epoch AI (CC BY).
+    """
+    df = read_resource("epoch_hardware_prices", data_dir)
+    names = {
+        "Price source": "price_source_url", "Price date": "price_date", "Hardware model": "hardware_model",
+        "Manufacturer": "manufacturer", "Vendor": "vendor", "Location": "location",
+        "Price per chip-hour (on-demand)": "on_demand_usd_per_chip_hour",
+        "Price per chip-hour (1-year CUD)": "cud_1y_usd_per_chip_hour",
+        "Price per chip-hour (3-year CUD)": "cud_3y_usd_per_chip_hour",
+        "Price (hardware purchase)": "purchase_usd", "Notes": "notes",
+        "Cloud GPU description": "cloud_gpu_description", "Number of GPUs": "n_gpus",
+    }
+    return df.rename(names).sort(["price_date", "hardware_model"], nulls_last=True, maintain_order=True)
+
+
+def load_epoch_api_prices(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Epoch AI's raw API price table with ``price_usd`` parsed from text like ``$2.50000``.
+
+    Columns: ``model``, ``model_version``, ``developer``, ``api_vendor``, ``price_date``,
+    ``price_usd`` (unit in ``price_unit``, e.g. ``$/1M input tokens``), ``price_unit``,
+    ``fine_tuned`` (bool), ``archived_price_link``, ``notes``. A price that is not
+    ``$`` followed by a plain number raises ``DataFormatError``.
+    """
+    res = "epoch_api_prices"
+    df = read_resource(res, data_dir)
+    stripped = df["Price"].str.strip_prefix("$")
+    bad = ~df["Price"].str.starts_with("$") | ~stripped.str.contains(_NUMBER)
+    _fail(resource_path(res, data_dir), df["Price"], bad, "Price", "'$' followed by a number")
+    return pl.DataFrame({
+        "model": df["Model"], "model_version": df["Model Version"],
+        "developer": df["Organization (model developer)"], "api_vendor": df["Organization (API vendor)"],
+        "price_date": df["Price date"], "price_usd": stripped.cast(pl.Float64), "price_unit": df["Price Unit"],
+        "fine_tuned": df["Fine Tuned Model"].eq("checked").fill_null(False),
+        "archived_price_link": df["Archived price link"], "notes": df["Notes"],
+    }).sort(["price_date", "model"], nulls_last=True, maintain_order=True)
+
+
+def load_epoch_price_fits(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Epoch AI's fitted price declines at fixed capability, one row per benchmark and threshold.
+
+    Columns: ``bench``, ``threshold_model``, ``threshold_score`` (lower end of
+    ``performance_range``), ``sample_size``, ``start_date``, ``end_date``,
+    ``decline_x_per_year``, ``decline_x_per_year_ci90_low``/``_high``, ``r_squared``.
+    """
+    df = read_resource("epoch_price_fits", data_dir)
+    ci = df["price_reduction_factor_per_year_90_ci"].str.extract_all(r"[-+0-9.eE]+")
+    rng = df["performance_range"].str.extract(r"\[\s*([-+0-9.eE]+)", 1).cast(pl.Float64)
+    return pl.DataFrame({
+        "bench": df["bench"], "threshold_model": df["threshold_model"], "threshold_score": rng,
+        "sample_size": df["sample_size"], "start_date": df["start_date"], "end_date": df["end_date"],
+        "decline_x_per_year": df["price_reduction_factor_per_year"],
+        "decline_x_per_year_ci90_low": ci.list.get(0).cast(pl.Float64),
+        "decline_x_per_year_ci90_high": ci.list.get(1).cast(pl.Float64),
+        "r_squared": df["r_squared"],
+    })
+
+
+def _epoch_points(resource: str, data_dir: Path) -> pl.DataFrame:
+    df = read_resource(resource, data_dir)
+    return df.rename({"Model Name": "model", "Release Date": "release_date",
+                      "USD per 1M Tokens": "blend_3to1_usd_per_mtok"}).with_columns(
+        pl.col("performance_range").str.extract(r"\[\s*([-+0-9.eE]+)", 1).cast(pl.Float64).alias("threshold_score"))
+
+
+def load_epoch_price_frontier(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Epoch's cheapest-model-above-threshold points: ``bench``, ``threshold_model``,
+    ``threshold_score``, ``model``, ``release_date``, ``blend_3to1_usd_per_mtok``, ``benchmark_score``."""
+    return _epoch_points("epoch_price_frontier", data_dir)
+
+
+def load_epoch_price_other(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Epoch's other models above each threshold (same columns as the frontier, no prediction)."""
+    return _epoch_points("epoch_price_other", data_dir)

@@ -1,0 +1,231 @@
+"""Log-linear (exponential) trend fits with confidence intervals.
+
+A quantity growing exponentially, y(t) = y0 * exp(g t), is a straight line in
+ln y. We fit ln y = a + g t by ordinary least squares and report g with a
+two-sided Student-t confidence interval on n - 2 degrees of freedom (the
+textbook OLS slope interval; e.g. Montgomery, Peck & Vining, *Introduction to
+Linear Regression Analysis*, sec. 2.4). Derived quantities:
+
+* growth factor per year  exp(g)
+* percent growth per year (exp(g) - 1) * 100
+* doubling time (years)   ln 2 / g            (only meaningful for g > 0)
+* decline factor per year exp(-g)             (for falling prices)
+
+The same method is what Epoch AI and Hennessy & Patterson use to quote
+doubling times and annual rates, so our numbers are directly comparable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+LN2 = math.log(2.0)
+
+
+@dataclass(frozen=True)
+class LogLinearFit:
+    """Result of :func:`fit_loglinear`.
+
+    ``slope`` is g in 1/year (natural log units), ``slope_ci`` its confidence
+    interval at ``confidence_level``; ``x_min``/``x_max`` the fitted span (years).
+    """
+
+    slope: float
+    intercept: float
+    slope_ci: tuple[float, float]
+    confidence_level: float
+    n: int
+    r_squared: float
+    x_min: float
+    x_max: float
+
+    # growth -------------------------------------------------------------
+    @property
+    def factor_per_year(self) -> float:
+        """Multiplicative change per year, exp(g)."""
+        return math.exp(self.slope)
+
+    @property
+    def factor_per_year_ci(self) -> tuple[float, float]:
+        return (math.exp(self.slope_ci[0]), math.exp(self.slope_ci[1]))
+
+    def factor_per(self, years: float) -> float:
+        """Multiplicative change over ``years`` years, exp(g * years)."""
+        return math.exp(self.slope * years)
+
+    def factor_per_ci(self, years: float) -> tuple[float, float]:
+        return (math.exp(self.slope_ci[0] * years), math.exp(self.slope_ci[1] * years))
+
+    @property
+    def pct_per_year(self) -> float:
+        """Percent growth per year, (exp(g) - 1) * 100."""
+        return (math.exp(self.slope) - 1.0) * 100.0
+
+    @property
+    def pct_per_year_ci(self) -> tuple[float, float]:
+        return tuple((math.exp(s) - 1.0) * 100.0 for s in self.slope_ci)  # type: ignore[return-value]
+
+    @property
+    def doubling_years(self) -> float:
+        """ln 2 / g in years; ``inf`` when the fitted trend does not grow."""
+        return LN2 / self.slope if self.slope > 0 else math.inf
+
+    @property
+    def doubling_years_ci(self) -> tuple[float, float]:
+        """(low, high) doubling time; the high end is ``inf`` if the CI reaches g <= 0."""
+        lo_s, hi_s = self.slope_ci
+        low = LN2 / hi_s if hi_s > 0 else math.inf
+        high = LN2 / lo_s if lo_s > 0 else math.inf
+        return (low, high)
+
+    # decline (prices) ------------------------------------------------------
+    @property
+    def decline_factor_per_year(self) -> float:
+        """How many times smaller per year, exp(-g) (> 1 for a falling quantity)."""
+        return math.exp(-self.slope)
+
+    @property
+    def decline_factor_per_year_ci(self) -> tuple[float, float]:
+        return (math.exp(-self.slope_ci[1]), math.exp(-self.slope_ci[0]))
+
+    def predict(self, x: np.ndarray | float) -> np.ndarray:
+        """Fitted y at ``x`` (same units as the input y)."""
+        return np.exp(self.intercept + self.slope * np.asarray(x, dtype=float))
+
+
+def _as_arrays(x, y) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x and y must be 1-D arrays of the same length, got {x.shape} and {y.shape}")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("x and y must be finite (drop missing values before fitting)")
+    if np.any(y <= 0):
+        raise ValueError("a log-linear fit needs strictly positive y values")
+    return x, y
+
+
+def fit_loglinear(x, y, confidence_level: float = 0.95) -> LogLinearFit:
+    """Fit ln y = a + g x by least squares.
+
+    Parameters
+    ----------
+    x : array of shape (n,), years (decimal years are fine).
+    y : array of shape (n,), strictly positive values in any unit.
+    confidence_level : in (0, 1), for the two-sided Student-t interval of g.
+
+    Returns
+    -------
+    LogLinearFit with g in 1/year.
+
+    Raises
+    ------
+    ValueError if fewer than 3 points, non-positive or non-finite values,
+    mismatched shapes, all x equal, or a confidence level outside (0, 1).
+    """
+    if not 0.0 < confidence_level < 1.0:
+        raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level}")
+    x, y = _as_arrays(x, y)
+    n = x.size
+    if n < 3:
+        raise ValueError(f"need at least 3 points for a fit with a confidence interval, got {n}")
+    if np.ptp(x) == 0:
+        raise ValueError("all x values are equal; the slope is undefined")
+    res = stats.linregress(x, np.log(y))
+    tcrit = stats.t.ppf(0.5 + confidence_level / 2.0, n - 2)
+    half = tcrit * res.stderr
+    return LogLinearFit(
+        slope=float(res.slope),
+        intercept=float(res.intercept),
+        slope_ci=(float(res.slope - half), float(res.slope + half)),
+        confidence_level=confidence_level,
+        n=int(n),
+        r_squared=float(res.rvalue**2),
+        x_min=float(x.min()),
+        x_max=float(x.max()),
+    )
+
+
+@dataclass(frozen=True)
+class PiecewiseFit:
+    """Two independent log-linear segments split at ``break_x``.
+
+    ``before`` covers x < break_x, ``after`` covers x >= break_x; ``sse`` is the
+    total sum of squared residuals in ln y; ``detected`` says whether the break
+    was chosen by least residual (True) or fixed by the caller (False).
+    """
+
+    break_x: float
+    before: LogLinearFit
+    after: LogLinearFit
+    sse: float
+    detected: bool
+
+
+def _sse(x: np.ndarray, ly: np.ndarray) -> float:
+    res = stats.linregress(x, ly)
+    return float(np.sum((ly - (res.intercept + res.slope * x)) ** 2))
+
+
+def fit_piecewise_loglinear(
+    x, y, break_x: float | None = None, min_points: int = 3, confidence_level: float = 0.95
+) -> PiecewiseFit:
+    """Fit two log-linear segments; choose the break by least total residual.
+
+    Candidate breaks are the distinct x values that leave at least
+    ``min_points`` points (and two distinct x values) on each side; the chosen
+    break minimises the summed squared residuals of ln y of the two separate
+    OLS fits (a structural-break search in the spirit of Bai & Perron, 1998,
+    with one break). With ``break_x`` given, it is used as is.
+
+    Returns a :class:`PiecewiseFit`. Raises ``ValueError`` when no break leaves
+    ``min_points`` on both sides, or for the input errors of :func:`fit_loglinear`.
+    """
+    x, y = _as_arrays(x, y)
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    ly = np.log(y)
+    if min_points < 3:
+        raise ValueError(f"min_points must be at least 3, got {min_points}")
+
+    def valid(b: float) -> bool:
+        left, right = x < b, x >= b
+        return (
+            left.sum() >= min_points
+            and right.sum() >= min_points
+            and np.ptp(x[left]) > 0
+            and np.ptp(x[right]) > 0
+        )
+
+    if break_x is not None:
+        if not valid(break_x):
+            raise ValueError(
+                f"break at {break_x} leaves fewer than {min_points} points on one side "
+                f"(data span {x.min():.1f}-{x.max():.1f})"
+            )
+        best, detected = float(break_x), False
+    else:
+        candidates = [float(b) for b in np.unique(x) if valid(b)]
+        if not candidates:
+            raise ValueError(f"no break leaves {min_points} points on both sides of {x.size} points")
+        sses = [_sse(x[x < b], ly[x < b]) + _sse(x[x >= b], ly[x >= b]) for b in candidates]
+        best, detected = candidates[int(np.argmin(sses))], True
+    left, right = x < best, x >= best
+    before = fit_loglinear(x[left], y[left], confidence_level)
+    after = fit_loglinear(x[right], y[right], confidence_level)
+    sse = _sse(x[left], ly[left]) + _sse(x[right], ly[right])
+    return PiecewiseFit(break_x=best, before=before, after=after, sse=sse, detected=detected)
+
+
+def cagr(start_value: float, end_value: float, years: float) -> float:
+    """Compound annual growth factor between two values ``years`` apart.
+
+    Returns (end/start)**(1/years); raises ``ValueError`` for non-positive inputs.
+    """
+    if start_value <= 0 or end_value <= 0 or years <= 0:
+        raise ValueError("cagr needs positive start, end and years")
+    return (end_value / start_value) ** (1.0 / years)
