@@ -35,6 +35,14 @@ _EXPECTED = {
 }
 
 
+_FILES_READ: set[str] = set()
+
+
+def files_read() -> set[str]:
+    """Paths (relative to ``data/``) of every file a loader has read in this process."""
+    return set(_FILES_READ)
+
+
 @functools.lru_cache(maxsize=4)
 def _descriptor(data_dir: Path) -> dict:
     return json.loads((data_dir / "datapackage.json").read_text())
@@ -66,6 +74,8 @@ def read_resource(name: str, data_dir: Path = DATA_DIR) -> pl.DataFrame:
     res = resource_descriptor(name, data_dir)
     path = Path(data_dir) / res["path"]
     raw = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
+    if Path(data_dir).resolve() == DATA_DIR.resolve():
+        _FILES_READ.add(res["path"])
     raw = raw.rename({c: c.lstrip("\ufeff") for c in raw.columns})
     out = {}
     for field in res["schema"]["fields"]:

@@ -171,6 +171,37 @@ def _sse(x: np.ndarray, ly: np.ndarray) -> float:
     return float(np.sum((ly - (res.intercept + res.slope * x)) ** 2))
 
 
+def _prefix_sse(x: np.ndarray, ly: np.ndarray) -> np.ndarray:
+    """SSE of the OLS line through the first k points, for k = 1..n (O(n) via running sums)."""
+    xc = x - x.mean()
+    yc = ly - ly.mean()
+    k = np.arange(1, x.size + 1, dtype=float)
+    sx, sy = np.cumsum(xc), np.cumsum(yc)
+    sxx = np.cumsum(xc * xc) - sx * sx / k
+    syy = np.cumsum(yc * yc) - sy * sy / k
+    sxy = np.cumsum(xc * yc) - sx * sy / k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sse = syy - np.where(sxx > 0, sxy * sxy / sxx, 0.0)
+    return np.maximum(sse, 0.0)
+
+
+def _break_sses(x: np.ndarray, ly: np.ndarray, min_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate breaks (distinct sorted x values) and the total two-segment SSE at each.
+
+    ``x`` must be sorted. A candidate b splits x < b | x >= b and needs at least
+    ``min_points`` points and two distinct x values on each side.
+    """
+    n = x.size
+    pre = _prefix_sse(x, ly)
+    suf = _prefix_sse(x[::-1], ly[::-1])[::-1]  # suf[i]: SSE of points i..n-1
+    starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])  # first index of each distinct x
+    ok = (starts >= min_points) & (n - starts >= min_points)
+    starts = starts[ok]
+    ok = (x[starts - 1] > x[0]) & (x[-1] > x[starts])
+    starts = starts[ok]
+    return x[starts], pre[starts - 1] + suf[starts]
+
+
 def fit_piecewise_loglinear(
     x, y, break_x: float | None = None, min_points: int = 3, confidence_level: float = 0.95
 ) -> PiecewiseFit:
@@ -179,8 +210,8 @@ def fit_piecewise_loglinear(
     Candidate breaks are the distinct x values that leave at least
     ``min_points`` points (and two distinct x values) on each side; the chosen
     break minimises the summed squared residuals of ln y of the two separate
-    OLS fits (a structural-break search in the spirit of Bai & Perron, 1998,
-    with one break). With ``break_x`` given, it is used as is.
+    OLS fits (a one-break structural-change search as in Bai & Perron, 1998).
+    With ``break_x`` given, it is used as is.
 
     Returns a :class:`PiecewiseFit`. Raises ``ValueError`` when no break leaves
     ``min_points`` on both sides, or for the input errors of :func:`fit_loglinear`.
@@ -191,34 +222,50 @@ def fit_piecewise_loglinear(
     ly = np.log(y)
     if min_points < 3:
         raise ValueError(f"min_points must be at least 3, got {min_points}")
-
-    def valid(b: float) -> bool:
-        left, right = x < b, x >= b
-        return (
-            left.sum() >= min_points
-            and right.sum() >= min_points
-            and np.ptp(x[left]) > 0
-            and np.ptp(x[right]) > 0
-        )
-
     if break_x is not None:
-        if not valid(break_x):
+        left, right = x < break_x, x >= break_x
+        if (left.sum() < min_points or right.sum() < min_points
+                or np.ptp(x[left]) == 0 or np.ptp(x[right]) == 0):
             raise ValueError(
                 f"break at {break_x} leaves fewer than {min_points} points on one side "
                 f"(data span {x.min():.1f}-{x.max():.1f})"
             )
         best, detected = float(break_x), False
     else:
-        candidates = [float(b) for b in np.unique(x) if valid(b)]
-        if not candidates:
+        cands, sses = _break_sses(x, ly, min_points)
+        if cands.size == 0:
             raise ValueError(f"no break leaves {min_points} points on both sides of {x.size} points")
-        sses = [_sse(x[x < b], ly[x < b]) + _sse(x[x >= b], ly[x >= b]) for b in candidates]
-        best, detected = candidates[int(np.argmin(sses))], True
+        best, detected = float(cands[int(np.argmin(sses))]), True
     left, right = x < best, x >= best
     before = fit_loglinear(x[left], y[left], confidence_level)
     after = fit_loglinear(x[right], y[right], confidence_level)
     sse = _sse(x[left], ly[left]) + _sse(x[right], ly[right])
     return PiecewiseFit(break_x=best, before=before, after=after, sse=sse, detected=detected)
+
+
+def bootstrap_break(x, y, n_boot: int = 500, seed: int = 0, min_points: int = 3,
+                    confidence_level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval (years) of the least-residual break.
+
+    Resamples the (x, y) pairs with replacement ``n_boot`` times using
+    ``numpy.random.default_rng(seed)`` and reruns the break search; returns the
+    (low, high) percentiles at ``confidence_level``. Deterministic for a given seed.
+    """
+    x, y = _as_arrays(x, y)
+    rng = np.random.default_rng(seed)
+    breaks = []
+    for _ in range(n_boot):
+        idx = np.sort(rng.integers(0, x.size, x.size))
+        xs, ys = x[idx], np.log(y[idx])
+        order = np.argsort(xs, kind="stable")
+        cands, sses = _break_sses(xs[order], ys[order], min_points)
+        if cands.size:
+            breaks.append(cands[int(np.argmin(sses))])
+    if not breaks:
+        raise ValueError("no bootstrap resample admitted a break")
+    a = (1.0 - confidence_level) / 2.0
+    lo, hi = np.quantile(np.asarray(breaks), [a, 1.0 - a])
+    return float(lo), float(hi)
 
 
 def cagr(start_value: float, end_value: float, years: float) -> float:
