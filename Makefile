@@ -1,0 +1,81 @@
+# The book's build. `make book` and `make test` set up everything they need.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+LAB_VENV  := .venv-lab
+NPROC     := $(shell nproc 2>/dev/null || echo 2)
+MATHJAX_VERSION := 3.2.2
+# The venv's own kernelspec wins over any user-level "python3" kernel.
+export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+CHAPTERS  := $(sort $(basename $(notdir $(wildcard notebooks/*.ipynb))))
+EXECUTED  := $(CHAPTERS:%=executed/%.ipynb)
+# Everything a notebook's result depends on besides its own source.
+NB_DEPS   := $(shell find data -type f -not -path '*/scripts/*' 2>/dev/null) \
+             $(shell find scalinglab -name '*.py' 2>/dev/null) requirements.txt
+SITE_DEPS := $(EXECUTED) $(shell find book -type f 2>/dev/null) _config.yml _toc.yml scalinglab/charts.py requirements.txt
+ENV_STAMP := $(VENV)/.installed
+
+.PHONY: help book notebooks test lab clean env lock chromium run
+
+help:
+	@echo "make book   build the HTML book into _build/html (sets up .venv on first use)"
+	@echo "make test   run the whole test suite (installs Debian's Chromium if missing)"
+	@echo "make lab    JupyterLab on notebooks/ (its own environment, .venv-lab)"
+	@echo "make run CHAPTER=slug ARGS='-p name value ...'   rerun one chapter with new parameters"
+	@echo "make clean  remove built and executed outputs (keeps .venv and runs/)"
+	@echo "make lock   regenerate requirements*.txt from requirements*.in"
+
+env: $(ENV_STAMP)
+
+$(ENV_STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (scalinglab)" > /dev/null
+	npm install --prefix $(VENV)/npm --no-audit --no-fund --silent mathjax@$(MATHJAX_VERSION)
+	@touch $@
+
+book: $(ENV_STAMP)
+	@$(MAKE) --no-print-directory -j$(NPROC) notebooks
+	@$(MAKE) --no-print-directory _build/html/index.html
+
+notebooks: $(EXECUTED)
+
+executed/%.ipynb: notebooks/%.ipynb $(NB_DEPS) | $(ENV_STAMP)
+	@echo "executing $*"
+	@$(PY) -m scalinglab.build execute $*
+
+_build/html/index.html: $(SITE_DEPS) | $(ENV_STAMP)
+	@echo "building the site"
+	@$(PY) -m scalinglab.build site
+	@touch $@
+
+chromium:
+	@command -v chromium > /dev/null || (apt-get update -qq && apt-get install -y -qq chromium > /dev/null)
+
+test: book chromium
+	$(VENV)/bin/pytest -q
+
+run: $(ENV_STAMP)
+	@test -n "$(CHAPTER)" || (echo "usage: make run CHAPTER=slug ARGS='-p name value ...'" >&2; exit 2)
+	$(VENV)/bin/scalinglab run $(CHAPTER) $(ARGS)
+
+$(LAB_VENV)/.installed: requirements-lab.txt pyproject.toml
+	@test -x $(LAB_VENV)/bin/python || python3 -m venv $(LAB_VENV)
+	$(LAB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt 2> >(grep -v "^WARNING: Location" >&2)
+	@touch $@
+
+lab: $(LAB_VENV)/.installed
+	JUPYTER_PATH= $(LAB_VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+lock:
+	uv pip compile requirements.in -o requirements.txt --python-version 3.11 -q
+	uv pip compile requirements-lab.in -o requirements-lab.txt --python-version 3.11 -q
+
+clean:
+	rm -rf _build executed

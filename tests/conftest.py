@@ -1,0 +1,47 @@
+"""Shared fixtures: the repository, the built site, papermill runs, headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def run_papermill(slug: str, out: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``papermill notebooks/<slug>.ipynb OUT -k python3 ARGS`` as a user would."""
+    papermill = Path(PY).with_name("papermill")
+    return subprocess.run([str(papermill), str(REPO / "notebooks" / f"{slug}.ipynb"), str(out), "-k", "python3",
+                           "--no-progress-bar", *args], capture_output=True, text=True, cwd=cwd or REPO, timeout=600)
+
+
+def glued(nb_path: Path) -> dict:
+    """Glued values of an executed notebook: key -> text/plain (parsed as JSON/float where possible)."""
+    nb = json.loads(Path(nb_path).read_text())
+    out = {}
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            key = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            if key is not None:
+                text = o["data"].get("text/plain", "")
+                try:
+                    out[key] = float(text)
+                except ValueError:
+                    out[key] = text.strip("'\"")
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    """``_build/html`` from ``make book`` (a no-op when nothing changed)."""
+    subprocess.run(["make", "--no-print-directory", "book"], cwd=REPO, check=True, capture_output=True, text=True)
+    site = REPO / "_build" / "html"
+    assert (site / "index.html").exists()
+    return site

@@ -1,0 +1,101 @@
+"""Loaders return typed frames with unit-suffixed columns and name file, row and column on bad input."""
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from scalinglab import data
+from scalinglab.errors import DataFormatError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_microprocessor_loaders_are_typed_and_sorted():
+    df = data.load_microprocessor_trend("frequency")
+    assert df.columns == ["year", "frequency_mhz", "note"]
+    assert df.schema["year"] == pl.Float64 and df.schema["frequency_mhz"] == pl.Float64
+    assert df["year"].is_sorted()
+    assert df.height == 101  # rows in the upstream frequency.dat
+    assert data.load_microprocessor_trend("logical_cores").schema["logical_cores"] == pl.Int64
+    with pytest.raises(ValueError, match="known: transistors"):
+        data.load_microprocessor_trend("mips")
+
+
+def test_curated_and_epoch_loaders():
+    specs = data.load_gpu_specs()
+    h100 = specs.filter(pl.col("gpu") == "H100").row(0, named=True)
+    assert h100["bf16_fp16_dense_tflops"] == pytest.approx(989.4)
+    assert h100["nvlink_gb_per_s_bidir_per_gpu"] == 900
+    assert specs.filter(pl.col("preliminary"))["gpu"].to_list() == ["Rubin"]
+    chips = data.load_epoch_chips()
+    assert "fp8_flop_s" in chips.columns and chips.schema["release_date"] == pl.Date
+    prices = data.load_hardware_prices()
+    assert prices.schema["on_demand_usd_per_chip_hour"] == pl.Float64
+    api = data.load_epoch_api_prices()
+    assert api.schema["price_usd"] == pl.Float64 and (api["price_usd"] >= 0).all()
+    fits = data.load_epoch_price_fits()
+    gpt4 = fits.filter((pl.col("bench") == "MMLU") & (pl.col("threshold_model") == "GPT-4-0314")).row(0, named=True)
+    assert gpt4["decline_x_per_year"] == pytest.approx(15.857, rel=1e-3)
+    assert gpt4["decline_x_per_year_ci90_low"] == pytest.approx(4.0857, rel=1e-3)
+    assert data.anchor("hp_era2") == 52.0
+    with pytest.raises(ValueError, match="range"):
+        data.anchor("huang_2to3x")
+
+
+@pytest.fixture
+def scratch_data(tmp_path):
+    """A copy of data/ whose files a test may corrupt."""
+    dst = tmp_path / "data"
+    shutil.copytree(REPO / "data", dst)
+    data._descriptor.cache_clear()
+    yield dst
+    data._descriptor.cache_clear()
+
+
+def corrupt(path: Path, row: int, column: str, value: str) -> None:
+    df = pl.read_csv(path, infer_schema=False)
+    df = df.with_columns(pl.when(pl.int_range(pl.len()) == row - 1).then(pl.lit(value)).otherwise(pl.col(column)).alias(column))
+    df.write_csv(path)
+
+
+@pytest.mark.parametrize("column,value,expected", [
+    ("transistors_thousands", "1,234", "a number"),      # thousands separator
+    ("transistors_thousands", "1234 k", "a number"),     # unit suffix
+    ("transistors_thousands", "", "required"),           # empty cell in a required numeric column
+    ("year", "circa 1990", "a number"),
+])
+def test_malformed_numbers_name_file_row_column(scratch_data, column, value, expected):
+    corrupt(scratch_data / "microprocessor-trend-data/50yrs/transistors.csv", 7, column, value)
+    with pytest.raises(DataFormatError) as exc:
+        data.load_microprocessor_trend("transistors", data_dir=scratch_data)
+    e = exc.value
+    assert (e.file, e.row, e.column) == ("microprocessor-trend-data/50yrs/transistors.csv", 7, column)
+    assert expected in str(e) and "row 7" in str(e) and repr(column) in str(e)
+
+
+def test_unparseable_date_names_file_row_column(scratch_data):
+    corrupt(scratch_data / "curated/llm_api_price_points.csv", 3, "effective_date", "2023-02-30")
+    with pytest.raises(DataFormatError, match=r"llm_api_price_points.csv: row 3, column 'effective_date'.*YYYY-MM-DD"):
+        data.load_llm_prices(data_dir=scratch_data)
+    corrupt(scratch_data / "curated/llm_api_price_points.csv", 3, "effective_date", "14 March 2023")
+    with pytest.raises(DataFormatError, match="row 3"):
+        data.load_llm_prices(data_dir=scratch_data)
+
+
+def test_empty_optional_numeric_cell_is_missing_not_an_error():
+    specs = data.load_gpu_specs()
+    assert specs.filter(pl.col("gpu") == "P100")["fp8_dense_tflops"][0] is None
+
+
+def test_price_with_bad_currency_text(scratch_data):
+    corrupt(scratch_data / "epoch-llm-inference-prices/api_prices_full_view.csv", 2, "Price", "$2,50")
+    with pytest.raises(DataFormatError, match="column 'Price'"):
+        data.load_epoch_api_prices(data_dir=scratch_data)
+
+
+def test_files_read_are_recorded():
+    data.load_gpu_specs()
+    assert "curated/nvidia_gpu_specs.csv" in data.files_read()
