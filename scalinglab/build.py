@@ -42,9 +42,15 @@ def _describe_failure(slug: str, nb_path: Path, exc: Exception) -> str:
     where = "a cell"
     try:
         nb = nbformat.read(nb_path, as_version=4)
-        for i, cell in enumerate(nb.cells):
+        k = 0  # code cells of the source notebook (papermill's own cells skipped), 1-based
+        for cell in nb.cells:
+            tags = cell.get("metadata", {}).get("tags", [])
+            if cell.cell_type != "code" or "injected-parameters" in tags:
+                continue
+            k += 1
             if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-                where = f"cell {i} (execution count {cell.get('execution_count')})"
+                first = next((ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")), "")
+                where = f"code cell {k} (`{first.strip()[:60]}`)"
                 break
     except Exception:  # noqa: BLE001 - best effort; the error itself is reported below
         pass

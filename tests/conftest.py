@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -28,9 +29,11 @@ def glued(nb_path: Path) -> dict:
     out = {}
     for cell in nb["cells"]:
         for o in cell.get("outputs", []):
-            key = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            meta = o.get("metadata", {}).get("scrapbook", {})
+            key = meta.get("name")
             if key is not None:
-                text = o["data"].get("text/plain", "")
+                text = o["data"].get(meta.get("mime_prefix", "") + "text/plain", "")
+                text = re.sub(r"^np\.\w+\((.*)\)$", r"\1", text)
                 try:
                     out[key] = float(text)
                 except ValueError:
