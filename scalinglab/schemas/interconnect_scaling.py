@@ -1,0 +1,78 @@
+"""Parameters of the chapter *Interconnect scaling* (``notebooks/interconnect_scaling.ipynb``).
+
+Bandwidths are **per direction per GPU** in GB/s (GB = 1e9 bytes); NVLink is
+quoted bidirectionally (900 GB/s on an H100 = 450 per direction) and InfiniBand
+in Gb/s (400 Gb/s NDR = 50 GB/s): convert before passing them.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..errors import ParameterError
+from . import ChapterParams, register
+
+
+def gpus_with_specs() -> list[str]:
+    """GPUs of the curated spec table that have a dense 16-bit peak and an HBM bandwidth (the chapter needs both)."""
+    from ..data import load_gpu_specs
+
+    df = load_gpu_specs()
+    ok = df.filter(df["bf16_fp16_dense_tflops"].is_not_null() & df["hbm_tb_per_s"].is_not_null())
+    return ok["gpu"].to_list()
+
+
+@register("interconnect_scaling")
+class InterconnectScalingParams(ChapterParams):
+    n_gpus: int = Field(4608, ge=2, le=1_048_576,
+                        description="GPUs taking part in the collective and in the data-parallel job",
+                        json_schema_extra={"unit": "GPUs"})
+    message_size_bytes: int = Field(1_073_741_824, ge=1, le=10**13,
+                                    description="size of the array all-reduced, in bytes (2^30 is 1 GiB)",
+                                    json_schema_extra={"unit": "bytes"})
+    link_bandwidth_gb_s: float = Field(900.0, gt=0, le=1e6,
+                                       description="scale-up (NVLink) bandwidth per GPU and per direction, GB/s "
+                                                   "with GB = 1e9 bytes (NVLink 5: 1800 bidirectional, 900 each way)",
+                                       json_schema_extra={"unit": "GB/s per direction"})
+    latency_us: float = Field(2.0, ge=0, le=1e6,
+                              description="scale-up latency per algorithm step (alpha)",
+                              json_schema_extra={"unit": "us"})
+    scaleup_domain_size: int = Field(8, ge=1, le=1_048_576,
+                                     description="GPUs per NVLink domain in the two-level all-reduce (8 for HGX, 72 for NVL72)",
+                                     json_schema_extra={"unit": "GPUs"})
+    scaleout_bandwidth_gb_s: float = Field(50.0, gt=0, le=1e6,
+                                           description="scale-out (InfiniBand) bandwidth per GPU and per direction, GB/s "
+                                                       "(one 400 Gb/s NDR port per GPU gives 50)",
+                                           json_schema_extra={"unit": "GB/s per direction"})
+    scaleout_latency_us: float = Field(8.0, ge=0, le=1e6,
+                                       description="scale-out latency per algorithm step (alpha)",
+                                       json_schema_extra={"unit": "us"})
+    gpu: str = Field("B200", description="GPU from the curated spec table whose dense 16-bit peak and HBM bandwidth are used",
+                     json_schema_extra={"unit": "", "allowed": "a GPU of the curated spec table with a dense 16-bit "
+                                        "peak and an HBM bandwidth (P100 ... GB300; not the preliminary Rubin)"})
+    model_params_billion: float = Field(8.0, gt=0, le=100_000,
+                                        description="model size in billions of parameters",
+                                        json_schema_extra={"unit": "1e9 parameters"})
+    bytes_per_param: float = Field(2.0, gt=0, le=16,
+                                   description="bytes per gradient, weight and activation element (2 for BF16)",
+                                   json_schema_extra={"unit": "bytes"})
+    tokens_per_step: int = Field(4_194_304, ge=1, le=10**12,
+                                 description="global batch in tokens per training step, fixed as GPUs are added",
+                                 json_schema_extra={"unit": "tokens"})
+    mfu: float = Field(0.4, gt=0, le=1, description="model FLOPs utilisation of the compute, in (0, 1]",
+                       json_schema_extra={"unit": "fraction"})
+    overlap_fraction: float = Field(0.5, ge=0, le=1,
+                                    description="share of the compute time that can hide the gradient all-reduce, in [0, 1]",
+                                    json_schema_extra={"unit": "fraction"})
+
+    def check(self) -> None:
+        if self.scaleup_domain_size > self.n_gpus:
+            raise ParameterError("scaleup_domain_size", self.scaleup_domain_size,
+                                 f"at most n_gpus ({self.n_gpus}): a domain cannot hold more GPUs than the job")
+        if self.n_gpus % self.scaleup_domain_size:
+            raise ParameterError("scaleup_domain_size", self.scaleup_domain_size,
+                                 f"a divisor of n_gpus ({self.n_gpus}): the job fills whole NVLink domains")
+        known = gpus_with_specs()
+        if self.gpu not in known:
+            raise ParameterError("gpu", self.gpu, "one of: " + ", ".join(known)
+                                 + " (GPUs of the curated spec table with a dense 16-bit peak and an HBM bandwidth)")
