@@ -827,3 +827,322 @@ def decompose(observed_ratio: float, factors: dict[str, float]) -> list[tuple[st
     out = [(str(k), _positive(v, f"factors[{k!r}]")) for k, v in factors.items()]
     product = math.prod(v for _, v in out)
     return out + [(RESIDUAL, obs / product)]
+
+
+# ---------------------------------------------------------------------------
+# helpers over the typed loaders of scalinglab.data (the chapter's entry points)
+# ---------------------------------------------------------------------------
+#: Column names of :func:`scalinglab.data.load_hardware_prices`, as keyword
+#: arguments of :func:`median_rental_usd_per_chip_hour`.
+LOADER_HW_COLUMNS: dict[str, str] = {
+    "model_col": "hardware_model",
+    "date_col": "price_date",
+    "vendor_col": "vendor",
+    "price_col": "on_demand_usd_per_chip_hour",
+}
+
+#: GPU name in the curated spec table -> the same board's ``Hardware model`` in
+#: Epoch's hardware price data (the spec table's variant: SXM, 80 GB for A100).
+RENTAL_HARDWARE_MODEL: dict[str, str] = {
+    "V100": "NVIDIA Tesla V100 SXM2 16 GB",
+    "A100": "NVIDIA A100 SXM4 80 GB",
+    "H100": "NVIDIA H100 SXM5 80GB",
+    "H200": "NVIDIA H200 SXM",
+    "B200": "NVIDIA B200",
+}
+
+#: Weight formats, narrowest first: (name, bytes per parameter, spec-table column of its dense peak).
+WEIGHT_FORMATS: tuple[tuple[str, float, str], ...] = (
+    ("FP4", 0.5, "fp4_dense_tflops"),
+    ("FP8", 1.0, "fp8_dense_tflops"),
+    ("BF16", 2.0, "bf16_fp16_dense_tflops"),
+    ("TF32", 4.0, "tf32_dense_tflops"),
+)
+
+
+def gpu_spec(specs_df: pl.DataFrame, gpu: str, name: str = "gpu") -> dict:
+    """The row of ``gpu`` in the curated spec table (:func:`scalinglab.data.load_gpu_specs`), as a dict.
+
+    Only GPUs with an HBM bandwidth and a dense BF16 peak qualify (the roofline
+    needs both). Raises ParameterError naming ``name`` with the qualifying names
+    (close ones first) otherwise.
+    """
+    _require(specs_df, ["gpu", "hbm_tb_per_s", "bf16_fp16_dense_tflops"])
+    ok = specs_df.filter(pl.col("hbm_tb_per_s").is_not_null() & pl.col("bf16_fp16_dense_tflops").is_not_null())
+    names = ok["gpu"].to_list()
+    hits = ok.filter(pl.col("gpu") == gpu)
+    if hits.height == 0:
+        close = difflib.get_close_matches(str(gpu), names, n=3, cutoff=0.3)
+        hint = "did you mean " + ", ".join(repr(c) for c in close) + "?" if close else None
+        raise ParameterError(name, gpu, "a GPU of the spec table with HBM bandwidth and BF16 peak: " + ", ".join(names),
+                             hint)
+    return hits.row(0, named=True)
+
+
+def weight_format(bytes_per_param: float, name: str = "bytes_per_param") -> str:
+    """The narrowest format holding a weight of ``bytes_per_param`` bytes: 0.5 FP4, 1 FP8, 2 BF16, 4 TF32.
+
+    In-between sizes round up (0.75 -> FP8). Raises ParameterError naming
+    ``name`` for a non-positive size or one above 4 bytes.
+    """
+    b = _positive(bytes_per_param, name)
+    for fmt, width, _ in WEIGHT_FORMATS:
+        if b <= width + 1e-12:
+            return fmt
+    raise ParameterError(name, bytes_per_param, "a size in (0, 4] bytes per parameter (FP4 0.5, FP8 1, BF16 2, FP32 4)")
+
+
+def dense_tflops_for(spec_row: dict, bytes_per_param: float, name: str = "bytes_per_param") -> tuple[float, str]:
+    """(dense peak TFLOP/s, format used) for weights of ``bytes_per_param`` bytes on a spec-table GPU.
+
+    The format is :func:`weight_format`. When the GPU has no tensor-core peak
+    for it (A100 has no FP8 or FP4, H100 no FP4), the next wider format it has
+    is used: weight-only quantisation, where weights are stored narrow (so
+    the bandwidth bound gains) and the arithmetic runs in the wider format.
+    """
+    fmt = weight_format(bytes_per_param, name)
+    start = [f for f, _, _ in WEIGHT_FORMATS].index(fmt)
+    for f, _, col in WEIGHT_FORMATS[start:]:
+        v = spec_row.get(col)
+        if v is not None and math.isfinite(float(v)) and float(v) > 0:
+            return float(v), f
+    raise ParameterError("gpu", spec_row.get("gpu"), f"a GPU with a dense peak for {fmt} or a wider format")
+
+
+@dataclass(frozen=True)
+class DecodeCost:
+    """Decode throughput and cost of one configuration (see :func:`decode_cost`)."""
+
+    gpu: str
+    weight_format: str
+    compute_format: str
+    bytes_per_param: float
+    active_params_billion: float
+    batch_size: float
+    memory_bound: float
+    compute_bound: float
+    gpu_hour_usd: float
+
+    @property
+    def tokens_per_s(self) -> float:
+        return min(self.memory_bound, self.compute_bound)
+
+    @property
+    def bound(self) -> str:
+        return "memory" if self.memory_bound <= self.compute_bound else "compute"
+
+    @property
+    def usd_per_mtok(self) -> float:
+        return usd_per_mtok(self.gpu_hour_usd, self.tokens_per_s)
+
+
+def decode_cost(
+    spec_row: dict,
+    gpu_hour_usd: float,
+    active_params_billion: float,
+    bytes_per_param: float,
+    batch_size: float,
+    bandwidth_utilization: float,
+    compute_utilization: float,
+    kv_cache_bytes_per_sequence: float = 0.0,
+) -> DecodeCost:
+    """Roofline decode throughput and USD per million output tokens on one spec-table GPU.
+
+    ``spec_row`` is a row of :func:`scalinglab.data.load_gpu_specs` (``gpu_spec``);
+    bandwidth from ``hbm_tb_per_s``, compute from :func:`dense_tflops_for`. The
+    formula and its assumptions are those of :func:`decode_tokens_per_s_per_gpu`
+    and :func:`usd_per_mtok`. Raises ParameterError naming a bad argument.
+    """
+    tflops, compute_fmt = dense_tflops_for(spec_row, bytes_per_param)
+    t = decode_throughput(spec_row["hbm_tb_per_s"], active_params_billion, bytes_per_param, batch_size,
+                          bandwidth_utilization, tflops, compute_utilization, kv_cache_bytes_per_sequence)
+    return DecodeCost(
+        gpu=str(spec_row.get("gpu")),
+        weight_format=weight_format(bytes_per_param),
+        compute_format=compute_fmt,
+        bytes_per_param=float(bytes_per_param),
+        active_params_billion=float(active_params_billion),
+        batch_size=float(batch_size),
+        memory_bound=t.memory_bound,
+        compute_bound=t.compute_bound,
+        gpu_hour_usd=_positive(gpu_hour_usd, "gpu_hour_usd"),
+    )
+
+
+def gpu_rental_price(
+    hardware_prices_df: pl.DataFrame,
+    gpu: str,
+    start_date: dt.date | str | None = None,
+    end_date: dt.date | str | None = None,
+    name: str = "gpu_hour_usd",
+) -> RentalPrice:
+    """Median on-demand rental price of spec-table GPU ``gpu`` from the loader's hardware prices.
+
+    ``hardware_prices_df`` is :func:`scalinglab.data.load_hardware_prices`; the
+    board is :data:`RENTAL_HARDWARE_MODEL` [gpu]; the median is
+    :func:`median_rental_usd_per_chip_hour` (on-demand only, node sizes
+    de-duplicated). Raises ParameterError naming ``name`` (the parameter that
+    must then be given, ``gpu_hour_usd``) when the data has no on-demand price
+    for that GPU, e.g. B200 (a purchase price only).
+    """
+    board = RENTAL_HARDWARE_MODEL.get(gpu)
+    why = f"the hardware price data has no on-demand rental price for {gpu}"
+    if board is None:
+        raise ParameterError(name, None, "a price in USD per GPU-hour", why + "; give one")
+    try:
+        return median_rental_usd_per_chip_hour(hardware_prices_df, board, start_date, end_date, **LOADER_HW_COLUMNS)
+    except ParameterError as err:
+        if err.name == "end_date":
+            raise
+        raise ParameterError(name, None, "a price in USD per GPU-hour", f"{why} ({board}); give one") from None
+
+
+@dataclass(frozen=True)
+class PurchaseScaledRental:
+    """A rental price estimated from purchase prices (see :func:`purchase_scaled_rental`)."""
+
+    gpu: str
+    reference_gpu: str
+    usd_per_chip_hour: float
+    reference_usd_per_chip_hour: float
+    purchase_ratio: float
+    n_purchase: int
+    n_reference_purchase: int
+
+
+def purchase_scaled_rental(hardware_prices_df: pl.DataFrame, gpu: str, reference_gpu: str = "H100") -> PurchaseScaledRental:
+    """Estimate an on-demand price for a GPU without rental data from its purchase price.
+
+    usd_per_chip_hour = median rental of ``reference_gpu`` x (median purchase
+    price per chip of ``gpu`` / median purchase price per chip of
+    ``reference_gpu``): rental assumed proportional to the capital cost of the
+    chip. Purchase rows are ``purchase_usd`` of the boards in
+    :data:`RENTAL_HARDWARE_MODEL` (Epoch records them per chip). Raises
+    ParameterError naming ``gpu`` when it has no purchase price.
+    """
+    ref = gpu_rental_price(hardware_prices_df, reference_gpu, name="reference_gpu")
+
+    def purchases(g: str) -> pl.Series:
+        board = RENTAL_HARDWARE_MODEL.get(g)
+        if board is None:
+            raise ParameterError("gpu", g, "a GPU with a purchase price in the hardware price data")
+        s = hardware_prices_df.filter(pl.col("hardware_model") == board)["purchase_usd"].drop_nulls()
+        s = s.filter(s > 0)
+        if s.len() == 0:
+            raise ParameterError("gpu", g, "a GPU with a purchase price in the hardware price data")
+        return s
+
+    p, r = purchases(gpu), purchases(reference_gpu)
+    ratio = float(p.median()) / float(r.median())
+    return PurchaseScaledRental(gpu=gpu, reference_gpu=reference_gpu,
+                                usd_per_chip_hour=ref.median_usd_per_chip_hour * ratio,
+                                reference_usd_per_chip_hour=ref.median_usd_per_chip_hour,
+                                purchase_ratio=ratio, n_purchase=p.len(), n_reference_purchase=r.len())
+
+
+def sensitivity_grid(
+    specs_df: pl.DataFrame,
+    gpu_hour_usd: dict[str, float],
+    bytes_per_param_values: Iterable[float],
+    batch_sizes: Iterable[float],
+    active_params_billion: float,
+    bandwidth_utilization: float,
+    compute_utilization: float,
+) -> pl.DataFrame:
+    """:func:`decode_cost` over GPUs (the keys of ``gpu_hour_usd``, with their USD per GPU-hour),
+    weight sizes and batch sizes.
+
+    Returns one row per combination: ``gpu``, ``weight_format``,
+    ``compute_format``, ``bytes_per_param``, ``batch_size``, ``tokens_per_s``
+    (per GPU), ``bound``, ``gpu_hour_usd``, ``usd_per_mtok``.
+    """
+    rows = []
+    for g, price in gpu_hour_usd.items():
+        spec = gpu_spec(specs_df, g)
+        for bpp in bytes_per_param_values:
+            for b in batch_sizes:
+                c = decode_cost(spec, price, active_params_billion, bpp, b, bandwidth_utilization, compute_utilization)
+                rows.append({"gpu": g, "weight_format": c.weight_format, "compute_format": c.compute_format,
+                             "bytes_per_param": float(bpp), "batch_size": float(b), "tokens_per_s": c.tokens_per_s,
+                             "bound": c.bound, "gpu_hour_usd": float(price), "usd_per_mtok": c.usd_per_mtok})
+    return pl.DataFrame(rows)
+
+
+def modelled_factors(
+    baseline: DecodeCost,
+    new_gpu_spec: dict,
+    new_gpu_hour_usd: float,
+    bytes_per_param: float,
+    active_params_billion: float,
+    software_speedup: float,
+    bandwidth_utilization: float,
+    compute_utilization: float,
+) -> dict[str, float]:
+    """The modelled factors of a cost drop, each a ratio of :func:`decode_cost` costs.
+
+    Starting from ``baseline`` (old GPU, old precision, old model size), one
+    change at a time, in this order:
+
+    * ``hardware generation``: the new GPU at its rental price, same precision and model
+      (tokens/s per dollar of the new GPU over the old);
+    * ``precision``: weights of ``bytes_per_param`` bytes on the new GPU;
+    * ``software``: ``software_speedup`` (same hardware, newer serving software);
+    * ``model size``: ``active_params_billion`` active parameters instead of the baseline's.
+
+    The batch size and utilisations stay those of the baseline. The factors
+    multiply exactly to the modelled overall drop (cost before / cost after).
+    Raises ParameterError naming a bad argument.
+    """
+    sw = _positive(software_speedup, "software_speedup")
+    args = (baseline.batch_size, bandwidth_utilization, compute_utilization)
+    c1 = decode_cost(new_gpu_spec, new_gpu_hour_usd, baseline.active_params_billion, baseline.bytes_per_param, *args)
+    c2 = decode_cost(new_gpu_spec, new_gpu_hour_usd, baseline.active_params_billion, bytes_per_param, *args)
+    c3 = decode_cost(new_gpu_spec, new_gpu_hour_usd, active_params_billion, bytes_per_param, *args)
+    return {
+        "hardware generation": baseline.usd_per_mtok / c1.usd_per_mtok,
+        "precision": c1.usd_per_mtok / c2.usd_per_mtok,
+        "software": sw,
+        "model size": c2.usd_per_mtok / c3.usd_per_mtok,
+    }
+
+
+def waterfall_frame(steps: list[tuple[str, float]], total_label: str = "observed drop") -> pl.DataFrame:
+    """Bars of a multiplicative waterfall from :func:`decompose` output.
+
+    Each step runs from the running product before it (``start``) to after it
+    (``end``); a last bar ``total_label`` runs from 1 to the product of all
+    steps. Columns: ``order``, ``step``, ``factor``, ``start``, ``end``, ``kind``
+    (``"factor"``, ``"residual"`` or ``"total"``).
+    """
+    rows, acc = [], 1.0
+    for i, (name, f) in enumerate(steps):
+        f = _positive(f, f"steps[{name!r}]")
+        rows.append({"order": i, "step": name, "factor": f, "start": acc, "end": acc * f,
+                     "kind": "residual" if name == RESIDUAL else "factor"})
+        acc *= f
+    rows.append({"order": len(rows), "step": total_label, "factor": acc, "start": 1.0, "end": acc, "kind": "total"})
+    return pl.DataFrame(rows)
+
+
+def epoch_factor_from_fits(fits_df: pl.DataFrame, benchmark: str, capability_threshold: float) -> EpochFactor | None:
+    """:func:`epoch_decline_factor` over :func:`scalinglab.data.load_epoch_price_fits` (its column names).
+
+    The benchmark matches ``bench`` case-insensitively; the threshold matches
+    ``threshold_score`` within 1e-9. None when Epoch has no fit there.
+    """
+    _require(fits_df, ["bench", "threshold_model", "threshold_score", "decline_x_per_year",
+                       "decline_x_per_year_ci90_low", "decline_x_per_year_ci90_high", "sample_size",
+                       "start_date", "end_date", "r_squared"])
+    for row in fits_df.iter_rows(named=True):
+        if str(row["bench"]).casefold() != str(benchmark).casefold():
+            continue
+        if row["threshold_score"] is None or abs(row["threshold_score"] - float(capability_threshold)) > 1e-9:
+            continue
+        return EpochFactor(
+            benchmark=row["bench"], threshold_model=row["threshold_model"], threshold=float(row["threshold_score"]),
+            x_per_year=float(row["decline_x_per_year"]),
+            ci90=(float(row["decline_x_per_year_ci90_low"]), float(row["decline_x_per_year_ci90_high"])),
+            sample_size=int(row["sample_size"]), start_date=as_date(row["start_date"], "start_date"),
+            end_date=as_date(row["end_date"], "end_date"), r_squared=float(row["r_squared"]),
+        )
+    return None

@@ -433,3 +433,118 @@ def test_dates_accept_strings_dates_and_datetimes():
         tk.as_date(20230314, "start_date")
     assert tk.decimal_year("2024-07-02") == pytest.approx(2024.5)  # day 184 of 366
     assert tk.months_between("2023-03-14", "2024-08-12") == pytest.approx(517 / 30.4375)
+
+
+# --------------------------------------------------------------------------- helpers over the typed loaders
+@pytest.fixture(scope="module")
+def specs() -> pl.DataFrame:
+    from scalinglab import data
+    return data.load_gpu_specs()
+
+
+@pytest.fixture(scope="module")
+def loaded_hw() -> pl.DataFrame:
+    from scalinglab import data
+    return data.load_hardware_prices()
+
+
+def test_gpu_spec_lookup_and_named_error(specs):
+    h100 = tk.gpu_spec(specs, "H100")
+    assert h100["hbm_tb_per_s"] == 3.35 and h100["fp8_dense_tflops"] == pytest.approx(1978.9)
+    with pytest.raises(ParameterError) as err:
+        tk.gpu_spec(specs, "H10")
+    assert err.value.name == "gpu" and "'H100'" in str(err.value)
+    with pytest.raises(ParameterError):
+        tk.gpu_spec(specs, "Rubin")  # preliminary: no dense BF16 figure
+
+
+@pytest.mark.parametrize("size,fmt", [(0.5, "FP4"), (0.75, "FP8"), (1, "FP8"), (2.0, "BF16"), (4, "TF32")])
+def test_weight_format(size, fmt):
+    assert tk.weight_format(size) == fmt
+
+
+@pytest.mark.parametrize("size", [0, -1, 8.0])
+def test_weight_format_rejects_bad_sizes_by_name(size):
+    with pytest.raises(ParameterError) as err:
+        tk.weight_format(size)
+    assert err.value.name == "bytes_per_param"
+
+
+def test_missing_formats_fall_back_to_the_next_wider_one(specs):
+    a100, h100, b200 = (tk.gpu_spec(specs, g) for g in ("A100", "H100", "B200"))
+    assert tk.dense_tflops_for(a100, 1.0) == (312.0, "BF16")  # no FP8 on Ampere: weight-only
+    assert tk.dense_tflops_for(h100, 0.5) == (pytest.approx(1978.9), "FP8")  # no FP4 on Hopper
+    assert tk.dense_tflops_for(b200, 0.5) == (9000.0, "FP4")
+
+
+def test_decode_cost_on_a_spec_row(specs):
+    # H100, 70B at FP8, batch 64, HBM 60 %: 64 * 3.35e12 * 0.6 / 70e9 = 1837.7 tok/s (memory-bound;
+    # compute 1978.9e12 * 0.5 / 140e9 = 7067.5); 3.95 / (1837.7 * 3600) * 1e6 = 0.5971 USD/Mtok
+    c = tk.decode_cost(tk.gpu_spec(specs, "H100"), 3.95, 70, 1.0, 64, 0.6, 0.5)
+    assert c.tokens_per_s == pytest.approx(64 * 3.35e12 * 0.6 / 70e9)
+    assert c.compute_bound == pytest.approx(7067.5)
+    assert c.bound == "memory" and c.weight_format == c.compute_format == "FP8"
+    assert c.usd_per_mtok == pytest.approx(0.59706, rel=1e-4)
+    with pytest.raises(ParameterError) as err:
+        tk.decode_cost(tk.gpu_spec(specs, "H100"), 0, 70, 1.0, 64, 0.6, 0.5)
+    assert err.value.name == "gpu_hour_usd"
+
+
+def test_gpu_rental_price_from_the_loader(loaded_hw):
+    h100 = tk.gpu_rental_price(loaded_hw, "H100")
+    assert h100.median_usd_per_chip_hour == pytest.approx(3.95) and h100.n == 22
+    assert tk.gpu_rental_price(loaded_hw, "A100").median_usd_per_chip_hour == pytest.approx(3.40)
+    for gpu in ("B200", "GB200"):  # purchase price only / not in the price data
+        with pytest.raises(ParameterError) as err:
+            tk.gpu_rental_price(loaded_hw, gpu)
+        assert err.value.name == "gpu_hour_usd" and gpu in str(err.value)
+
+
+def test_purchase_scaled_rental_for_b200(loaded_hw):
+    est = tk.purchase_scaled_rental(loaded_hw, "B200")
+    h100 = loaded_hw.filter(pl.col("hardware_model") == "NVIDIA H100 SXM5 80GB")["purchase_usd"].drop_nulls()
+    assert est.purchase_ratio == pytest.approx(47409.13 / h100.median())
+    assert est.usd_per_chip_hour == pytest.approx(3.95 * est.purchase_ratio)
+    with pytest.raises(ParameterError) as err:
+        tk.purchase_scaled_rental(loaded_hw, "GB200")
+    assert err.value.name == "gpu"
+
+
+def test_sensitivity_grid_shape_and_monotone_in_batch(specs):
+    grid = tk.sensitivity_grid(specs, {"A100": 3.4, "H100": 3.95}, [2.0, 1.0], [1, 8, 64], 70, 0.6, 0.5)
+    assert grid.height == 2 * 2 * 3
+    for (_, _), g in grid.group_by(["gpu", "bytes_per_param"]):
+        costs = g.sort("batch_size")["usd_per_mtok"].to_list()
+        assert costs == sorted(costs, reverse=True)
+
+
+def test_modelled_factors_hand_case(specs):
+    # all memory-bound at batch 64: the factors are ratios of bandwidth per dollar, bytes and parameters
+    a100, h100 = tk.gpu_spec(specs, "A100"), tk.gpu_spec(specs, "H100")
+    base = tk.decode_cost(a100, 3.40, 280, 2.0, 64, 0.6, 0.5)
+    f = tk.modelled_factors(base, h100, 3.95, 1.0, 70, 3.0, 0.6, 0.5)
+    assert list(f) == ["hardware generation", "precision", "software", "model size"]
+    assert f["hardware generation"] == pytest.approx((3.35 / 3.95) / (2.039 / 3.40))
+    assert f["precision"] == pytest.approx(2.0)
+    assert f["software"] == 3.0
+    assert f["model size"] == pytest.approx(4.0)
+    steps = tk.decompose(240.0, f)
+    assert steps[-1][1] == pytest.approx(240.0 / math.prod(f.values()))
+    with pytest.raises(ParameterError) as err:
+        tk.modelled_factors(base, h100, 3.95, 1.0, 70, 0.0, 0.6, 0.5)
+    assert err.value.name == "software_speedup"
+
+
+def test_waterfall_frame_chains_the_factors():
+    wf = tk.waterfall_frame([("a", 2.0), ("b", 3.0), ("residual", 4.0)], total_label="total")
+    assert wf["start"].to_list() == [1.0, 2.0, 6.0, 1.0]
+    assert wf["end"].to_list() == [2.0, 6.0, 24.0, 24.0]
+    assert wf["kind"].to_list() == ["factor", "factor", "residual", "total"]
+
+
+def test_epoch_factor_from_the_loader_matches_the_raw_lookup(epoch_results):
+    from scalinglab import data
+    fits_df = data.load_epoch_price_fits()
+    for bench, thr in [("MMLU", 86), ("mmlu", 43.9), ("GPQA Diamond", 33.0), ("LMSys Chatbot Arena ELO", 1186)]:
+        assert tk.epoch_factor_from_fits(fits_df, bench, thr) == tk.epoch_decline_factor(epoch_results, bench, thr)
+    assert tk.epoch_factor_from_fits(fits_df, "MMLU", 85) is None
