@@ -71,7 +71,7 @@ $(LAB_VENV)/.installed: requirements-lab.txt pyproject.toml
 	@touch $@
 
 lab: $(LAB_VENV)/.installed
-	JUPYTER_PATH= $(LAB_VENV)/bin/jupyter lab --notebook-dir=notebooks
+	JUPYTER_PATH= $(LAB_VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lock:
 	uv pip compile requirements.in -o requirements.txt --python-version 3.11 -q

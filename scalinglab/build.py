@@ -115,7 +115,7 @@ def site(root: Path = REPO_ROOT, out: Path | None = None, build_dir: Path = BUIL
         shutil.rmtree(staging)
     jb = Path(sys.executable).with_name("jupyter-book")
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    subprocess.run([str(jb), "build", "--all", "-W", "-n", "--keep-going", "--path-output", str(staging), str(root)],
+    subprocess.run([str(jb), "build", "--all", "-q", "-W", "-n", "--keep-going", "--path-output", str(staging), str(root)],
                    check=True, cwd=root, env=env)
     built = staging / "_build" / "html"
     old = out.with_name(out.name + ".old")

@@ -44,7 +44,7 @@ def _theme() -> dict[str, Any]:
                       "subtitleFontSize": 11, "offset": 10},
             "axis": {"labelColor": TEXT, "titleColor": TEXT, "gridColor": GRID, "domainColor": MUTED,
                      "tickColor": MUTED, "labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal",
-                     "labelOverlap": True, "labelFlush": True},
+                     "labelOverlap": True, "labelFlush": True, "labelSeparation": 6},
             "legend": {"labelColor": TEXT, "titleColor": TEXT, "labelFontSize": 11, "titleFontSize": 12,
                        "titleFontWeight": "normal", "orient": "bottom", "direction": "horizontal", "columns": 2,
                        "symbolLimit": 40, "labelLimit": 260},
