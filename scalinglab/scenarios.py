@@ -1,0 +1,326 @@
+"""Scenario books: the whole book rebuilt with a scenario's parameter overrides.
+
+A scenario file (``scenarios/NAME.yaml``)::
+
+    title: NVL576 cluster
+    description: One sentence on what the scenario assumes and why.
+    chapters:
+      interconnect_scaling:
+        scaleup_domain_size: 576
+      moores_law_limits:
+        projection_year: 2027
+
+``scalinglab book --scenario scenarios/NAME.yaml``
+
+1. validates the file and every chapter's overrides against the chapter schemas (all
+   problems reported together, nothing executed when one is wrong; a chapter without a
+   notebook yet is named as such);
+2. executes each chapter of ``_toc.yml``: a chapter the scenario changes runs with its
+   overrides; an unchanged one reuses ``executed/<slug>.ipynb`` when that is up to date
+   (newer than its notebook and every data/package/requirements file, the Makefile's rule)
+   or the run cache, and is executed with its defaults otherwise; never writes ``executed/``;
+3. assembles a separate Jupyter Book source root in ``_build/scenarios/NAME/src`` (copies
+   of ``_config.yml`` with its paths made absolute, ``_toc.yml``, ``book/``, the scenario's
+   executed notebooks), with the scenario banner on every page (the theme's announcement bar)
+   and a ``scenario-banner`` block at the top of every chapter listing its differences from
+   the defaults;
+4. builds it with :func:`scalinglab.build.site` into ``_build/scenarios/NAME/html`` (warnings
+   as errors; the last good scenario site stays if the build fails).
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import runs, schemas
+from .errors import ParameterError
+from .paths import BUILD_DIR, REPO_ROOT, RUNS_DIR, chapter_notebook
+
+TOP_KEYS = ("title", "description", "chapters")
+
+
+class ScenarioError(ValueError):
+    """The scenario file or one of its overrides is invalid (exit code 2)."""
+
+
+class ScenarioBuildFailed(RuntimeError):
+    """A chapter failed to execute or the site failed to build (exit code 1)."""
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: Path
+    title: str
+    description: str = ""
+    chapters: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def load(path: str | Path) -> Scenario:
+    """Read a scenario file; :class:`ScenarioError` for a malformed one."""
+    import yaml
+
+    from .cli import _loader
+
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(f"scenario file {path} does not exist")
+    name = path.stem
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise ScenarioError(f"scenario file name {path.name!r}: use letters, digits, '-', '_' (it names the output folder)")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())
+    except yaml.YAMLError as err:
+        raise ScenarioError(f"scenario {path}: not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"scenario {path}: must be a mapping with keys {', '.join(TOP_KEYS)}")
+    for key in data:
+        if key not in TOP_KEYS:
+            close = difflib.get_close_matches(str(key), TOP_KEYS, n=1)
+            raise ScenarioError(f"scenario {path}: unknown key {key!r}; allowed: {', '.join(TOP_KEYS)}"
+                                + (f" (did you mean {close[0]!r}?)" if close else ""))
+    chapters = data.get("chapters") or {}
+    if not isinstance(chapters, dict):
+        raise ScenarioError(f"scenario {path}: 'chapters' must map chapter names to parameter overrides")
+    for slug, values in chapters.items():
+        if values is not None and not isinstance(values, dict):
+            raise ScenarioError(f"scenario {path}: chapters.{slug} must be a mapping of parameter names to values")
+    title = data.get("title") or name
+    return Scenario(name=name, path=path, title=str(title), description=str(data.get("description") or ""),
+                    chapters={str(k): dict(v or {}) for k, v in chapters.items()})
+
+
+def toc_chapters(root: Path = REPO_ROOT) -> list[str]:
+    """Chapter slugs in ``_toc.yml`` (entries ``executed/<slug>``), in book order."""
+    import yaml
+
+    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            f = node.get("file")
+            if isinstance(f, str) and f.startswith("executed/"):
+                out.append(Path(f).stem if f.endswith(".ipynb") else f.split("/", 1)[1])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(toc)
+    return out
+
+
+def validate(sc: Scenario, root: Path = REPO_ROOT) -> dict[str, Any]:
+    """Validated parameter models of every chapter the scenario names; one error listing every problem."""
+    problems: list[str] = []
+    models: dict[str, Any] = {}
+    known = schemas.chapters()
+    in_toc = toc_chapters(root)
+    for slug, values in sc.chapters.items():
+        if slug not in known:
+            close = difflib.get_close_matches(slug, known, n=1)
+            problems.append(f"chapter {slug!r} has no parameter schema (known: {', '.join(known)})"
+                            + (f"; did you mean {close[0]!r}?" if close else ""))
+            continue
+        if not chapter_notebook(slug).exists():
+            problems.append(f"chapter {slug!r} has no notebook yet (notebooks/{slug}.ipynb); "
+                            "remove it from the scenario or write the chapter first")
+            continue
+        if slug not in in_toc:
+            problems.append(f"chapter {slug!r} is not in _toc.yml, so the book has no page for it")
+            continue
+        try:
+            models[slug] = schemas.validate(slug, values)
+        except ParameterError as err:
+            problems.append(f"{slug}: {err}")
+    if problems:
+        raise ScenarioError(f"scenario {sc.name} ({sc.path}) is invalid:\n  - " + "\n  - ".join(problems))
+    return models
+
+
+def differences(sc: Scenario, models: dict[str, Any]) -> dict[str, list[tuple[str, Any, Any]]]:
+    """Per chapter, the (name, scenario value, default) of every parameter that differs from the default."""
+    out: dict[str, list[tuple[str, Any, Any]]] = {}
+    for slug, model in models.items():
+        default = schemas.validate(slug, {}).model_dump(mode="json")
+        mine = model.model_dump(mode="json")
+        diffs = [(n, mine[n], default[n]) for n in sc.chapters.get(slug, {}) if mine[n] != default[n]]
+        if diffs:
+            out[slug] = diffs
+    return out
+
+
+def _fmt(v: Any) -> str:
+    return json.dumps(v) if not isinstance(v, str) else v
+
+
+def banner_text(sc: Scenario, diffs: dict[str, list[tuple[str, Any, Any]]]) -> str:
+    """One line for the announcement bar on every page."""
+    parts = [f"{slug}: " + ", ".join(f"{n} = {_fmt(v)} (default {_fmt(d)})" for n, v, d in items)
+             for slug, items in diffs.items()]
+    changes = "; ".join(parts) if parts else "no parameter differs from the defaults"
+    return (f"<strong>Scenario: {html.escape(sc.title)}</strong> ({html.escape(sc.name)}) - "
+            f"a variant of the book. Differences from the defaults: {html.escape(changes)}")
+
+
+def chapter_banner_html(sc: Scenario, slug: str, diffs: dict[str, list[tuple[str, Any, Any]]]) -> str:
+    """The ``scenario-banner`` block at the top of one chapter."""
+    head = (f'<div class="scenario-banner"><p><strong>Scenario: {html.escape(sc.title)}</strong> '
+            f"(<code>{html.escape(sc.name)}</code>). {html.escape(sc.description)}</p>")
+    mine = diffs.get(slug)
+    if mine:
+        rows = "".join(f"<tr><td><code>{html.escape(n)}</code></td><td><code>{html.escape(_fmt(v))}</code></td>"
+                       f"<td><code>{html.escape(_fmt(d))}</code></td></tr>" for n, v, d in mine)
+        body = ("<p>This chapter was executed with these parameters changed:</p>"
+                f"<table><thead><tr><th>parameter</th><th>scenario</th><th>default</th></tr></thead><tbody>{rows}"
+                "</tbody></table>")
+    else:
+        others = ", ".join(diffs) or "none"
+        body = f"<p>This chapter runs with its default parameters in this scenario (chapters changed: {html.escape(others)}).</p>"
+    return head + body + "</div>"
+
+
+def _insert_banner(nb: dict, banner: str) -> dict:
+    """Put the banner right under the chapter's title (first ``# `` line), else at the top."""
+    import nbformat
+
+    node = nbformat.reads(json.dumps(nb), as_version=4)
+    first = node.cells[0] if node.cells else None
+    block = f"\n\n{banner}\n\n"
+    if first is not None and first.cell_type == "markdown" and first.source.lstrip().startswith("# "):
+        lines = first.source.lstrip().split("\n", 1)
+        first.source = lines[0] + block + (lines[1] if len(lines) > 1 else "")
+    else:
+        node.cells.insert(0, nbformat.v4.new_markdown_cell(banner))
+    return node
+
+
+def _fresh(executed: Path, slug: str, root: Path) -> bool:
+    """The Makefile's rule: executed copy newer than its notebook and every dependency."""
+    if not executed.exists():
+        return False
+    newest = max([chapter_notebook(slug).stat().st_mtime] + [p.stat().st_mtime for p in runs.dependency_files(REPO_ROOT)])
+    return executed.stat().st_mtime >= newest
+
+
+def _config_for(root: Path, src: Path, sc: Scenario, announcement: str) -> str:
+    import yaml
+
+    cfg = yaml.safe_load((root / "_config.yml").read_text()) or {}
+    cfg["title"] = f"{cfg.get('title', 'Book')} - scenario: {sc.title}"
+    sphinx_cfg = cfg.setdefault("sphinx", {}).setdefault("config", {})
+    for key in ("html_static_path", "html_extra_path", "templates_path", "bibtex_bibfiles"):
+        paths = sphinx_cfg.get(key)
+        if isinstance(paths, list):
+            sphinx_cfg[key] = [p if os.path.isabs(p) or (src / p).exists()
+                               else str((root / p) if (root / p).exists() else (REPO_ROOT / p)) for p in paths]
+    opts = sphinx_cfg.setdefault("html_theme_options", {})
+    opts["announcement"] = announcement
+    return "# Generated by `scalinglab book --scenario`: a copy of the book's _config.yml for one scenario.\n" + \
+        yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+
+
+def build_book(sc: Scenario, *, workers: int | None = None, timeout_s: float | None = None,
+               root: Path = REPO_ROOT, out_root: Path | None = None, runs_dir: Path = RUNS_DIR,
+               log=print) -> Path:
+    """Execute and build the scenario book; return its HTML folder (see the module docstring)."""
+    from . import build
+
+    root = Path(root)
+    models = validate(sc, root)
+    diffs = differences(sc, models)
+    slugs = toc_chapters(root)
+    missing = [s for s in slugs if not chapter_notebook(s).exists()]
+    if missing:
+        raise ScenarioError(f"_toc.yml lists chapter(s) without a notebook: {', '.join(missing)}")
+    out_root = Path(out_root) if out_root else BUILD_DIR / "scenarios" / sc.name
+    out_root.mkdir(parents=True, exist_ok=True)
+
+    # 1. an executed notebook for every chapter of the book
+    runs.install_translator()
+    deps = runs.deps_fingerprint()
+    notebooks: dict[str, Path] = {}
+    todo: dict[str, tuple[dict, str]] = {}
+    for slug in slugs:
+        values = sc.chapters.get(slug, {}) if slug in diffs else {}
+        main_copy = root / "executed" / f"{slug}.ipynb"
+        if slug not in diffs and _fresh(main_copy, slug, root):
+            notebooks[slug] = main_copy
+            log(f"  {slug}: unchanged, reusing executed/{slug}.ipynb")
+            continue
+        model = models.get(slug) if slug in diffs else schemas.validate(slug, {})
+        key = runs.point_key(slug, model, deps)
+        hit = runs.cache_get(key, runs_dir)
+        if hit:
+            notebooks[slug] = hit["notebook"]
+            log(f"  {slug}: {'scenario' if slug in diffs else 'default'} parameters, reusing the run cache")
+        else:
+            todo[slug] = (values, key)
+    if todo:
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        log(f"  executing {', '.join(todo)}")
+        n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+        failures = []
+        with cf.ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork")) as pool:
+            futs = {pool.submit(runs._execute_point, slug, values, key, timeout_s, str(runs_dir), None): slug
+                    for slug, (values, key) in todo.items()}
+            for fut in cf.as_completed(futs):
+                slug = futs[fut]
+                res = fut.result()
+                if not res["ok"]:
+                    failures.append(f"{slug}: {res['error']}")
+                    continue
+                hit = runs.cache_get(todo[slug][1], runs_dir)
+                if hit is None:
+                    failures.append(f"{slug}: executed but its result is not in the cache")
+                else:
+                    notebooks[slug] = hit["notebook"]
+                    log(f"  {slug}: executed in {res['seconds']:.1f} s")
+        if failures:
+            raise ScenarioBuildFailed(f"scenario {sc.name}: chapter(s) failed, no book built:\n  - " + "\n  - ".join(failures))
+
+    # 2. a separate book source root
+    src = out_root / "src"
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    shutil.copy2(root / "_toc.yml", src / "_toc.yml")
+    if (root / "book").exists():
+        shutil.copytree(root / "book", src / "book")
+    if (root / "data").exists():
+        os.symlink((root / "data").resolve(), src / "data")  # {download} links to data files
+    (src / "_config.yml").write_text(_config_for(root, src, sc, banner_text(sc, diffs)))
+    (src / "executed").mkdir()
+    import nbformat
+
+    for slug, path in notebooks.items():
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+        nbformat.write(_insert_banner(nb, chapter_banner_html(sc, slug, diffs)), src / "executed" / f"{slug}.ipynb")
+    (src / "scenario.json").write_text(json.dumps({
+        "name": sc.name, "title": sc.title, "description": sc.description, "file": str(sc.path),
+        "differences": {s: [{"parameter": n, "scenario": v, "default": d} for n, v, d in items]
+                        for s, items in diffs.items()}}, indent=1, default=str))
+
+    # 3. the site
+    import subprocess
+
+    log("  building the site")
+    try:
+        html_dir = build.site(root=src, out=out_root / "html", build_dir=out_root)
+    except subprocess.CalledProcessError as exc:
+        raise ScenarioBuildFailed(f"scenario {sc.name}: jupyter-book failed (exit {exc.returncode}); "
+                                  f"the previous {out_root / 'html'} is unchanged") from exc
+    shutil.copy2(src / "scenario.json", html_dir / "scenario.json")
+    return html_dir
