@@ -40,8 +40,10 @@ $(ENV_STAMP): requirements.txt pyproject.toml
 	npm install --prefix $(VENV)/npm --no-audit --no-fund --silent mathjax@$(MATHJAX_VERSION)
 	@touch $@
 
+VEGA_RUNTIME := _build/generated/static/vega-runtime.js
+
 book: $(ENV_STAMP)
-	@$(MAKE) --no-print-directory -j$(NPROC) notebooks
+	@$(MAKE) --no-print-directory -j$(NPROC) notebooks $(VEGA_RUNTIME)
 	@$(MAKE) --no-print-directory _build/html/index.html
 
 notebooks: $(EXECUTED)
@@ -49,6 +51,10 @@ notebooks: $(EXECUTED)
 executed/%.ipynb: notebooks/%.ipynb $(NB_DEPS) | $(ENV_STAMP)
 	@echo "executing $*"
 	@$(PY) -m scalinglab.build execute $*
+
+# Generated once per pinned altair / vl-convert, concurrently with the notebooks.
+$(VEGA_RUNTIME): requirements.txt scalinglab/charts.py | $(ENV_STAMP)
+	@$(PY) -c "from scalinglab import charts; charts.write_vega_runtime('$@')"
 
 _build/html/index.html: $(SITE_DEPS) | $(ENV_STAMP)
 	@echo "building the site"
