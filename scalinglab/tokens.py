@@ -910,26 +910,20 @@ def dense_tflops_for(spec_row: dict, bytes_per_param: float, name: str = "bytes_
 
 
 @dataclass(frozen=True)
-class DecodeCost:
-    """Decode throughput and cost of one configuration (see :func:`decode_cost`)."""
+class DecodeCost(DecodeThroughput):
+    """Decode throughput and cost of one configuration (see :func:`decode_cost`).
 
-    gpu: str
-    weight_format: str
-    compute_format: str
-    bytes_per_param: float
-    active_params_billion: float
-    batch_size: float
-    memory_bound: float
-    compute_bound: float
-    gpu_hour_usd: float
+    Adds to :class:`DecodeThroughput` the GPU, formats, model size, batch and the
+    GPU-hour price (USD) behind the bounds.
+    """
 
-    @property
-    def tokens_per_s(self) -> float:
-        return min(self.memory_bound, self.compute_bound)
-
-    @property
-    def bound(self) -> str:
-        return "memory" if self.memory_bound <= self.compute_bound else "compute"
+    gpu: str = ""
+    weight_format: str = ""
+    compute_format: str = ""
+    bytes_per_param: float = 0.0
+    active_params_billion: float = 0.0
+    batch_size: float = 0.0
+    gpu_hour_usd: float = 0.0
 
     @property
     def usd_per_mtok(self) -> float:

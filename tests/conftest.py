@@ -23,6 +23,13 @@ def run_papermill(slug: str, out: Path, *args: str, cwd: Path | None = None) -> 
                            "--no-progress-bar", *args], capture_output=True, text=True, cwd=cwd or REPO, timeout=600)
 
 
+def assert_named_parameter_error(result: subprocess.CompletedProcess, name: str) -> None:
+    """A papermill run failed in the validation cell with a ParameterError naming ``name``."""
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, "the run should have failed"
+    assert "ParameterError" in out and f"parameter '{name}'" in out, out[-2000:]
+
+
 def glued(nb_path: Path) -> dict:
     """Glued values of an executed notebook: key -> text/plain (parsed as JSON/float where possible)."""
     nb = json.loads(Path(nb_path).read_text())

@@ -12,7 +12,7 @@ import papermill as pm
 import pytest
 import vl_convert as vlc
 
-from conftest import glued, run_papermill
+from conftest import assert_named_parameter_error, glued, run_papermill
 from scalinglab import charts, paths, schemas
 from scalinglab import collectives as C
 from scalinglab import interconnect as ic
@@ -107,10 +107,7 @@ def test_hand_case_4176_ms_from_another_directory(tmp_path):
     (["-p", "gpu", "X100"], "gpu"),
 ])
 def test_bad_parameters_fail_with_named_error(tmp_path, args, name):
-    r = run_papermill(SLUG, tmp_path / "bad.ipynb", *args)
-    assert r.returncode != 0
-    out = r.stdout + r.stderr
-    assert "ParameterError" in out and f"parameter '{name}'" in out
+    assert_named_parameter_error(run_papermill(SLUG, tmp_path / "bad.ipynb", *args), name)
 
 
 # ---------------------------------------------------------------------------

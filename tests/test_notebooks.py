@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, glued, run_papermill
+from conftest import assert_named_parameter_error, REPO, glued, run_papermill
 from scalinglab import paths
 
 CHAPTERS = paths.chapters()
@@ -77,7 +77,4 @@ def test_moores_law_other_window_from_another_directory(tmp_path, built_site):
     (["-p", "fit_start_yr", "1990"], "fit_start_yr"),
 ])
 def test_moores_law_bad_parameters_fail_with_named_error(tmp_path, args, name):
-    r = run_papermill("moores_law_limits", tmp_path / "bad.ipynb", *args)
-    assert r.returncode != 0
-    out = r.stdout + r.stderr
-    assert "ParameterError" in out and f"parameter '{name}'" in out
+    assert_named_parameter_error(run_papermill("moores_law_limits", tmp_path / "bad.ipynb", *args), name)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import glued, run_papermill
+from conftest import assert_named_parameter_error, glued, run_papermill
 from scalinglab import data, schemas
 from scalinglab.errors import ParameterError
 
@@ -94,10 +94,7 @@ def test_no_cpu_measurement_and_a_gpu_without_fp4(tmp_path):
     (["-p", "accumulate", "fp16"], "accumulate"),
 ])
 def test_bad_parameters_fail_with_named_error(tmp_path, args, name):
-    r = run_papermill(SLUG, tmp_path / "bad.ipynb", *args)
-    assert r.returncode != 0
-    out = r.stdout + r.stderr
-    assert "ParameterError" in out and f"parameter '{name}'" in out
+    assert_named_parameter_error(run_papermill(SLUG, tmp_path / "bad.ipynb", *args), name)
 
 
 @pytest.mark.parametrize("values,name,fragment", [
