@@ -115,8 +115,13 @@ def site(root: Path = REPO_ROOT, out: Path | None = None, build_dir: Path = BUIL
         shutil.rmtree(staging)
     jb = Path(sys.executable).with_name("jupyter-book")
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    subprocess.run([str(jb), "build", "--all", "-q", "-W", "-n", "--keep-going", "--path-output", str(staging), str(root)],
-                   check=True, cwd=root, env=env)
+    # Jupyter Book's closing banner names the staging folder, which is gone after the swap:
+    # keep its stdout quiet unless the build fails (warnings and errors go to stderr).
+    proc = subprocess.run([str(jb), "build", "--all", "-q", "-W", "-n", "--keep-going", "--path-output", str(staging),
+                           str(root)], cwd=root, env=env, stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        sys.stdout.write(proc.stdout[-4000:])
+        raise subprocess.CalledProcessError(proc.returncode, proc.args)
     built = staging / "_build" / "html"
     old = out.with_name(out.name + ".old")
     if old.exists():

@@ -379,7 +379,7 @@ class _Ordered(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="scalinglab", description=__doc__.split("\n\n")[0].strip("`: "),
+    ap = argparse.ArgumentParser(prog="scalinglab", description="Rerun any chapter of the book with new parameters.",
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="Exit codes: 0 ok, 1 an execution failed, 2 bad input.")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")

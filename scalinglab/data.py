@@ -63,17 +63,36 @@ def _fail(file: str, raw: pl.Series, bad: pl.Series, column: str, expected: str)
         raise DataFormatError(file, i + 1, column, raw[i] if raw[i] is not None else "", expected)
 
 
+def _raise_ragged(relpath: str, path: Path) -> None:
+    """Raise ``DataFormatError`` for the first record whose field count differs from the header's."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        for i, rec in enumerate(reader, start=1):
+            if len(rec) != len(header):
+                col = header[min(len(rec), len(header)) - 1]
+                raise DataFormatError(relpath, i, col, f"{len(rec)} fields",
+                                      f"a row of {len(header)} fields, as in the header")
+
+
 def read_resource(name: str, data_dir: Path = DATA_DIR) -> pl.DataFrame:
     """Read resource ``name`` with every field parsed to its declared type.
 
     Returns a DataFrame with the file's own column names; ``number`` fields are
     Float64, ``integer`` Int64, ``date`` Date, ``string`` String (empty -> null).
     Raises ``DataFormatError`` (file, row, column) for a malformed or missing
-    required value and ``KeyError`` for an unknown resource.
+    required value, a value below the field's declared ``minimum``, or a row with
+    more or fewer fields than the header; ``KeyError`` for an unknown resource.
     """
     res = resource_descriptor(name, data_dir)
     path = Path(data_dir) / res["path"]
-    raw = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
+    try:
+        raw = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
+    except pl.exceptions.ComputeError:
+        _raise_ragged(res["path"], path)
+        raise
     if Path(data_dir).resolve() == DATA_DIR.resolve():
         _FILES_READ.add(res["path"])
     raw = raw.rename({c: c.lstrip("\ufeff") for c in raw.columns})
@@ -90,6 +109,9 @@ def read_resource(name: str, data_dir: Path = DATA_DIR) -> pl.DataFrame:
             ok = s.str.contains(_NUMBER if ftype == "number" else _INTEGER)
             _fail(res["path"], raw[col], s.is_not_null() & ~ok.fill_null(False), col, _EXPECTED[ftype])
             s = s.cast(pl.Float64 if ftype == "number" else pl.Int64)
+            minimum = field.get("constraints", {}).get("minimum")
+            if minimum is not None:
+                _fail(res["path"], raw[col], (s < minimum).fill_null(False), col, f"a number >= {minimum}")
         elif ftype == "date":
             parsed = s.str.to_date("%Y-%m-%d", strict=False)
             ok = s.str.contains(_DATE).fill_null(False) & parsed.is_not_null()

@@ -185,11 +185,13 @@ def _prefix_sse(x: np.ndarray, ly: np.ndarray) -> np.ndarray:
     return np.maximum(sse, 0.0)
 
 
-def _break_sses(x: np.ndarray, ly: np.ndarray, min_points: int) -> tuple[np.ndarray, np.ndarray]:
+def _break_sses(x: np.ndarray, ly: np.ndarray, min_points: int,
+                min_span: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Candidate breaks (distinct sorted x values) and the total two-segment SSE at each.
 
     ``x`` must be sorted. A candidate b splits x < b | x >= b and needs at least
-    ``min_points`` points and two distinct x values on each side.
+    ``min_points`` points, two distinct x values, and an x span of at least
+    ``min_span`` on each side.
     """
     n = x.size
     pre = _prefix_sse(x, ly)
@@ -197,18 +199,21 @@ def _break_sses(x: np.ndarray, ly: np.ndarray, min_points: int) -> tuple[np.ndar
     starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])  # first index of each distinct x
     ok = (starts >= min_points) & (n - starts >= min_points)
     starts = starts[ok]
-    ok = (x[starts - 1] > x[0]) & (x[-1] > x[starts])
+    ok = (x[starts - 1] - x[0] >= max(min_span, 1e-12)) & (x[-1] - x[starts] >= max(min_span, 1e-12))
     starts = starts[ok]
     return x[starts], pre[starts - 1] + suf[starts]
 
 
 def fit_piecewise_loglinear(
-    x, y, break_x: float | None = None, min_points: int = 3, confidence_level: float = 0.95
+    x, y, break_x: float | None = None, min_points: int = 3, confidence_level: float = 0.95,
+    min_span: float = 0.0,
 ) -> PiecewiseFit:
     """Fit two log-linear segments; choose the break by least total residual.
 
     Candidate breaks are the distinct x values that leave at least
-    ``min_points`` points (and two distinct x values) on each side; the chosen
+    ``min_points`` points, two distinct x values and an x span of at least
+    ``min_span`` (years) on each side, so a segment of three points a few weeks apart
+    cannot win; the chosen
     break minimises the summed squared residuals of ln y of the two separate
     OLS fits (a one-break structural-change search as in Bai & Perron, 1998).
     With ``break_x`` given, it is used as is.
@@ -232,9 +237,10 @@ def fit_piecewise_loglinear(
             )
         best, detected = float(break_x), False
     else:
-        cands, sses = _break_sses(x, ly, min_points)
+        cands, sses = _break_sses(x, ly, min_points, min_span)
         if cands.size == 0:
-            raise ValueError(f"no break leaves {min_points} points on both sides of {x.size} points")
+            raise ValueError(f"no break leaves {min_points} points spanning {min_span} on both sides "
+                             f"of {x.size} points")
         best, detected = float(cands[int(np.argmin(sses))]), True
     left, right = x < best, x >= best
     before = fit_loglinear(x[left], y[left], confidence_level)
@@ -244,7 +250,7 @@ def fit_piecewise_loglinear(
 
 
 def bootstrap_break(x, y, n_boot: int = 500, seed: int = 0, min_points: int = 3,
-                    confidence_level: float = 0.95) -> tuple[float, float]:
+                    confidence_level: float = 0.95, min_span: float = 0.0) -> tuple[float, float]:
     """Percentile bootstrap interval (years) of the least-residual break.
 
     Resamples the (x, y) pairs with replacement ``n_boot`` times using
@@ -258,7 +264,7 @@ def bootstrap_break(x, y, n_boot: int = 500, seed: int = 0, min_points: int = 3,
         idx = np.sort(rng.integers(0, x.size, x.size))
         xs, ys = x[idx], np.log(y[idx])
         order = np.argsort(xs, kind="stable")
-        cands, sses = _break_sses(xs[order], ys[order], min_points)
+        cands, sses = _break_sses(xs[order], ys[order], min_points, min_span)
         if cands.size:
             breaks.append(cands[int(np.argmin(sses))])
     if not breaks:

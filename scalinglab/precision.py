@@ -192,6 +192,32 @@ SCHEMES: dict[str, Scheme] = {
 }
 
 
+def spec_columns(scheme: str | Scheme) -> tuple[str, ...]:
+    """Columns of the curated GPU spec table (``data.load_gpu_specs``) that give a scheme's dense
+    peak, in order of preference (FP64 tensor-core peak first, then the vector FP64 peak).
+
+    Block-scaled schemes run at the peak of their element format (MXFP8 at FP8, NVFP4 at FP4).
+    """
+    fmt = get_scheme(scheme).fmt
+    if fmt == "float64":
+        return ("fp64_tensor_tflops", "fp64_tflops")
+    if fmt == "float32":
+        return ("fp32_tflops",)
+    if fmt in ("bfloat16", "float16"):
+        return ("bf16_fp16_dense_tflops",)
+    return ({"8": "fp8_dense_tflops", "6": "fp6_dense_tflops", "4": "fp4_dense_tflops"}[fmt[5]],)
+
+
+def dense_tflops(spec_row: dict, scheme: str | Scheme) -> float | None:
+    """Dense TFLOP/s of ``scheme`` on the GPU of ``spec_row`` (a row dict of the spec table), or
+    ``None`` when the GPU has no figure for that format."""
+    for col in spec_columns(scheme):
+        v = spec_row.get(col)
+        if v is not None and v == v and v > 0:
+            return float(v)
+    return None
+
+
 def get_scheme(scheme: str | Scheme) -> Scheme:
     """The :class:`Scheme` named ``scheme``; raises ``ParameterError`` listing the known names."""
     if isinstance(scheme, Scheme):

@@ -81,7 +81,7 @@ def load(b, url: str, charts: int, timeout_ms: int = 30000, screenshot: Path | N
         "rendered": page.locator(sel).count(),
         "embeds": page.locator("div.vega-embed").count(),
         "error_boxes": page.locator("div.vega-embed div.error, div.error").count(),
-        "page_errors": [e for e in page_errors if "THEBE_JS_URL" not in e],
+        "page_errors": page_errors,
         "text": page.inner_text("body"),
     }
     if screenshot:

@@ -99,3 +99,20 @@ def test_price_with_bad_currency_text(scratch_data):
 def test_files_read_are_recorded():
     data.load_gpu_specs()
     assert "curated/nvidia_gpu_specs.csv" in data.files_read()
+
+
+def test_row_with_extra_fields_names_file_and_row(scratch_data):
+    path = scratch_data / "microprocessor-trend-data/50yrs/frequency.csv"
+    lines = path.read_text().splitlines()
+    lines[4] += ",extra,cols"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataFormatError) as exc:
+        data.load_microprocessor_trend("frequency", data_dir=scratch_data)
+    assert exc.value.file == "microprocessor-trend-data/50yrs/frequency.csv" and exc.value.row == 4
+    assert "3 fields" in str(exc.value)
+
+
+def test_negative_quantity_is_rejected(scratch_data):
+    corrupt(scratch_data / "microprocessor-trend-data/50yrs/frequency.csv", 5, "frequency_mhz", "-3")
+    with pytest.raises(DataFormatError, match=r"row 5, column 'frequency_mhz'.*>= 0"):
+        data.load_microprocessor_trend("frequency", data_dir=scratch_data)

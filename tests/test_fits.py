@@ -88,3 +88,16 @@ def test_cagr():
     assert fits.cagr(1.0, 8.0, 3.0) == pytest.approx(2.0)
     with pytest.raises(ValueError):
         fits.cagr(0, 1, 1)
+
+
+def test_min_span_rejects_a_segment_of_a_few_weeks():
+    # 30 points on a clean trend, then three points within 0.3 years that jump down
+    x = np.r_[np.linspace(1990, 2005.5, 30), [2005.7, 2005.85, 2005.95]]
+    y = np.r_[1.3 ** (x[:30] - 1990), [1.0, 0.9, 0.8]]
+    short = fits.fit_piecewise_loglinear(x, y)
+    assert short.break_x == pytest.approx(2005.7)  # without a span rule the 3-point tail wins
+    spanned = fits.fit_piecewise_loglinear(x, y, min_span=3.0)
+    assert spanned.after.x_max - spanned.break_x >= 3.0 - 1e-9 or spanned.break_x - spanned.before.x_min >= 3.0
+    assert spanned.after.x_max - spanned.after.x_min >= 3.0
+    with pytest.raises(ValueError, match="spanning"):
+        fits.fit_piecewise_loglinear(x[-6:], y[-6:], min_span=3.0)

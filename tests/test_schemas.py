@@ -52,3 +52,17 @@ def test_schema_agrees_with_the_notebook_parameters_cell(chapter):
         assert default == cls.model_fields[name].default, name
         assert info["help"], f"{chapter}.{name} has no # help comment"
     schemas.validate(chapter, {n: eval(i["default"], {}) for n, i in declared.items()})
+
+
+@pytest.mark.parametrize("chapter,values,name,fragment", [
+    ("interconnect_scaling", {"mfu": True}, "mfu", "not a boolean"),
+    ("interconnect_scaling", {"scaleup_domain_size": True}, "scaleup_domain_size", "not a boolean"),
+    ("interconnect_scaling", {"mfu": float("nan")}, "mfu", "finite"),
+    ("moores_law_limits", {"temperature_k": float("inf")}, "temperature_k", "finite"),
+    ("moores_law_limits", {"break_year": 1975}, "break_year", "two-segment fit"),
+    ("precision_codesign", {"formats": ["nvfp4"], "gpu": "H100"}, "formats", "dense figure on the H100"),
+])
+def test_values_that_used_to_fail_mid_notebook(chapter, values, name, fragment):
+    with pytest.raises(ParameterError) as exc:
+        schemas.validate(chapter, values)
+    assert exc.value.name == name and fragment in str(exc.value)

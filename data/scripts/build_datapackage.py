@@ -82,8 +82,13 @@ def fields_for(path: Path, unit_of, required=()) -> list[dict]:
         unit = unit_of(name)
         if unit:
             field["unit"] = unit
+        constraints = {}
         if name in required:
-            field["constraints"] = {"required": True}
+            constraints["required"] = True
+        if ftype in ("number", "integer"):
+            constraints["minimum"] = 0  # every quantity shipped here is a count, size, rate, price or year
+        if constraints:
+            field["constraints"] = constraints
         fields.append(field)
     return fields
 

@@ -30,7 +30,7 @@ _REGISTRY: dict[str, type["ChapterParams"]] = {}
 class ChapterParams(BaseModel):
     """Base class: unknown names are rejected, values are immutable once validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
     def check(self) -> None:
         """Cross-parameter and data-dependent rules; raise ``ParameterError``. Default: none."""
@@ -114,9 +114,13 @@ def validate(chapter: str, values: dict[str, Any]) -> ChapterParams:
     cross-parameter rule (see the schema's ``check``).
     """
     cls = get_schema(chapter)
-    for name in values:
+    for name, value in values.items():
         if name not in cls.model_fields:
-            raise unknown_parameter(cls, name, values[name])
+            raise unknown_parameter(cls, name, value)
+        # pydantic would read True as 1 and False as 0: a boolean is only a boolean.
+        if isinstance(value, bool) and "bool" not in str(cls.model_fields[name].annotation):
+            d = describe_field(cls, name)
+            raise ParameterError(name, value, f"a {d['type']}, not a boolean; allowed: {d['allowed']}")
     try:
         params = cls.model_validate(values)
     except ValidationError as err:

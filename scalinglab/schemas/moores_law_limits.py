@@ -9,6 +9,10 @@ from pydantic import Field
 from ..errors import ParameterError
 from . import ChapterParams, register
 
+#: Each side of a piecewise fit must span at least this many years (a "segment" of three
+#: processors released within weeks of each other is not a trend).
+MIN_SEGMENT_YEARS = 3.0
+
 Metric = Literal["transistors", "single_thread_performance", "frequency", "typical_power", "logical_cores"]
 
 
@@ -58,3 +62,18 @@ class MooresLawLimitsParams(ChapterParams):
         if self.break_year is not None and not (self.fit_start_year < self.break_year <= self.fit_end_year):
             raise ParameterError("break_year", self.break_year,
                                  f"None, or a year inside the fit window ({self.fit_start_year + 1}-{self.fit_end_year})")
+        # The break search itself must be possible on the series the chapter glues.
+        from ..fits import fit_piecewise_loglinear
+
+        for metric in dict.fromkeys(["single_thread_performance", self.metric]):
+            d = load_microprocessor_trend(metric)
+            d = d.filter((d["year"] >= self.fit_start_year) & (d["year"] < self.fit_end_year + 1))
+            try:
+                fit_piecewise_loglinear(d["year"].to_numpy(), d[d.columns[1]].to_numpy(), break_x=self.break_year,
+                                        min_span=MIN_SEGMENT_YEARS)
+            except ValueError as err:
+                name = "break_year" if self.break_year is not None else "fit_start_year"
+                raise ParameterError(name, getattr(self, name),
+                                     f"the {metric} points in {self.fit_start_year}-{self.fit_end_year} admit no "
+                                     f"two-segment fit with at least 3 points and {MIN_SEGMENT_YEARS:.0f} years on "
+                                     f"each side ({err})") from None

@@ -69,6 +69,15 @@ class PrecisionCodesignParams(ChapterParams):
         known = gpus_with_specs()
         if self.gpu not in known:
             raise ParameterError("gpu", self.gpu, "one of the spec table's GPUs with dense figures: " + ", ".join(known))
+        from ..data import load_gpu_specs
+        from ..precision import dense_tflops
+
+        row = load_gpu_specs().filter(load_gpu_specs()["gpu"] == self.gpu).row(0, named=True)
+        supported = [f for f in SCHEMES if dense_tflops(row, f) is not None]
+        if not any(f in supported for f in self.formats):
+            raise ParameterError("formats", self.formats,
+                                 f"at least one format with a dense figure on the {self.gpu} (the frontier plots "
+                                 f"throughput against error): {', '.join(supported)}")
         if self.dot_length % self.block_size:
             raise ParameterError("block_size", self.block_size,
                                  f"a positive integer dividing dot_length ({self.dot_length})")
