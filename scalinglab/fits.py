@@ -21,7 +21,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 LN2 = math.log(2.0)
 
@@ -135,6 +134,8 @@ def fit_loglinear(x, y, confidence_level: float = 0.95) -> LogLinearFit:
         raise ValueError(f"need at least 3 points for a fit with a confidence interval, got {n}")
     if np.ptp(x) == 0:
         raise ValueError("all x values are equal; the slope is undefined")
+    from scipy import stats  # imported here: validation paths that only check feasibility stay light
+
     res = stats.linregress(x, np.log(y))
     tcrit = stats.t.ppf(0.5 + confidence_level / 2.0, n - 2)
     half = tcrit * res.stderr
@@ -167,8 +168,8 @@ class PiecewiseFit:
 
 
 def _sse(x: np.ndarray, ly: np.ndarray) -> float:
-    res = stats.linregress(x, ly)
-    return float(np.sum((ly - (res.intercept + res.slope * x)) ** 2))
+    slope, intercept = np.polyfit(x, ly, 1)
+    return float(np.sum((ly - (intercept + slope * x)) ** 2))
 
 
 def _prefix_sse(x: np.ndarray, ly: np.ndarray) -> np.ndarray:
@@ -204,6 +205,26 @@ def _break_sses(x: np.ndarray, ly: np.ndarray, min_points: int,
     return x[starts], pre[starts - 1] + suf[starts]
 
 
+def check_break(x, break_x: float | None = None, min_points: int = 3, min_span: float = 0.0) -> None:
+    """Raise ``ValueError`` unless :func:`fit_piecewise_loglinear` can fit two segments to ``x`` (years).
+
+    Same rules as the fit (a fixed break needs ``min_points`` points and two distinct x values
+    per side; a detected break also ``min_span`` years per side), using numpy only, so
+    parameter validation can call it cheaply.
+    """
+    x = np.sort(np.asarray(x, dtype=float))
+    if break_x is None:
+        cands, _ = _break_sses(x, np.zeros_like(x), min_points, min_span)
+        if cands.size == 0:
+            raise ValueError(f"no break leaves {min_points} points spanning {min_span} on both sides "
+                             f"of {x.size} points")
+        return
+    left, right = x[x < break_x], x[x >= break_x]
+    if left.size < min_points or right.size < min_points or np.ptp(left) == 0 or np.ptp(right) == 0:
+        raise ValueError(f"break at {break_x} leaves fewer than {min_points} points on one side "
+                         f"(data span {x.min():.1f}-{x.max():.1f})")
+
+
 def fit_piecewise_loglinear(
     x, y, break_x: float | None = None, min_points: int = 3, confidence_level: float = 0.95,
     min_span: float = 0.0,
@@ -228,13 +249,7 @@ def fit_piecewise_loglinear(
     if min_points < 3:
         raise ValueError(f"min_points must be at least 3, got {min_points}")
     if break_x is not None:
-        left, right = x < break_x, x >= break_x
-        if (left.sum() < min_points or right.sum() < min_points
-                or np.ptp(x[left]) == 0 or np.ptp(x[right]) == 0):
-            raise ValueError(
-                f"break at {break_x} leaves fewer than {min_points} points on one side "
-                f"(data span {x.min():.1f}-{x.max():.1f})"
-            )
+        check_break(x, break_x, min_points)
         best, detected = float(break_x), False
     else:
         cands, sses = _break_sses(x, ly, min_points, min_span)

@@ -34,7 +34,7 @@ def test_chapter_page_renders_every_chart_offline(built_site, chromium, slug, tm
     assert not re.search(r"\?\?|No key .* found", r["text"])
 
 
-@pytest.mark.parametrize("page", ["index.html", "book/index.html", "book/rerun.html", "book/methods.html",
+@pytest.mark.parametrize("page", ["index.html", "book/index.html", "book/rerun.html", "book/workshop.html", "book/methods.html",
                                   "book/data.html", "search.html"])
 def test_other_pages_make_no_external_request(built_site, chromium, page):
     with serve(built_site) as base:

@@ -63,14 +63,13 @@ class MooresLawLimitsParams(ChapterParams):
             raise ParameterError("break_year", self.break_year,
                                  f"None, or a year inside the fit window ({self.fit_start_year + 1}-{self.fit_end_year})")
         # The break search itself must be possible on the series the chapter glues.
-        from ..fits import fit_piecewise_loglinear
+        from ..fits import check_break
 
         for metric in dict.fromkeys(["single_thread_performance", self.metric]):
             d = load_microprocessor_trend(metric)
             d = d.filter((d["year"] >= self.fit_start_year) & (d["year"] < self.fit_end_year + 1))
             try:
-                fit_piecewise_loglinear(d["year"].to_numpy(), d[d.columns[1]].to_numpy(), break_x=self.break_year,
-                                        min_span=MIN_SEGMENT_YEARS)
+                check_break(d["year"].to_numpy(), break_x=self.break_year, min_span=MIN_SEGMENT_YEARS)
             except ValueError as err:
                 name = "break_year" if self.break_year is not None else "fit_start_year"
                 raise ParameterError(name, getattr(self, name),
