@@ -136,6 +136,7 @@ def site(root: Path = REPO_ROOT, out: Path | None = None, build_dir: Path = BUIL
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m scalinglab.build execute SLUG [OUT] | site``; returns 0, 1 (failure) or 2 (usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in {"execute", "site"}:
         print(__doc__, file=sys.stderr)

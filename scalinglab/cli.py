@@ -224,6 +224,7 @@ def _check_chapter(chapter: str, need_notebook: bool = True):
 
 
 def cmd_params(args) -> int:
+    """``scalinglab params CHAPTER``: print the parameter table; exit 0, or 2 for an unknown chapter."""
     from . import schemas
 
     _check_chapter(args.chapter, need_notebook=False)
@@ -249,6 +250,7 @@ def cmd_params(args) -> int:
 
 
 def cmd_run(args) -> int:
+    """``scalinglab run``: validate, execute, write the run folder, print the glued numbers; exit 0, 1 (execution failed) or 2 (bad input)."""
     from . import runs, schemas
 
     _check_chapter(args.chapter, need_notebook=False)
@@ -281,6 +283,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    """``scalinglab sweep``: run the cartesian product of the values and write the table; exit 0, 1 (some points failed) or 2 (bad input)."""
     from . import runs
 
     _check_chapter(args.chapter, need_notebook=args.notebook is None)
@@ -334,6 +337,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_book(args) -> int:
+    """``scalinglab book --scenario FILE``: build the scenario book; exit 0, 1 (build failed) or 2 (bad scenario)."""
     from . import scenarios
 
     try:
@@ -379,6 +383,7 @@ class _Ordered(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of the ``scalinglab`` command and its four subcommands."""
     ap = argparse.ArgumentParser(prog="scalinglab", description="Rerun any chapter of the book with new parameters.",
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="Exit codes: 0 ok, 1 an execution failed, 2 bad input.")
@@ -451,6 +456,7 @@ def _sigterm(signum, frame):  # noqa: ARG001
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``scalinglab`` / ``python -m scalinglab``; returns the exit code."""
     from .errors import ParameterError
 
     parser = build_parser()

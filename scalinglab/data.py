@@ -197,6 +197,19 @@ def load_gpu_specs(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     ).sort("announced", maintain_order=True)
 
 
+def gpus_with(*columns: str, data_dir: Path = DATA_DIR) -> list[str]:
+    """Names of the spec-table GPUs (announcement order) that have a value in every one of ``columns``.
+
+    E.g. ``gpus_with("bf16_fp16_dense_tflops", "tdp_w")``; used by the chapter schemas to
+    list the GPUs a parameter may name. Raises ``KeyError`` for an unknown column.
+    """
+    df = load_gpu_specs(data_dir)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise KeyError(f"unknown spec-table column(s) {missing}; known: {', '.join(df.columns)}")
+    return df.filter(pl.all_horizontal([pl.col(c).is_not_null() for c in columns]))["gpu"].to_list()
+
+
 def load_interconnect_generations(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     """Curated NVLink / NVLink-domain / PCIe / InfiniBand generations.
 

@@ -245,6 +245,7 @@ def default_runs_dir() -> Path:
 
 
 def cache_dir(runs_dir: Path = RUNS_DIR) -> Path:
+    """Folder of the content-addressed point cache (``runs/.cache``), one subfolder per input hash."""
     return Path(runs_dir) / CACHE_DIRNAME
 
 
@@ -444,6 +445,7 @@ def write_run_page(nb: dict, path: Path, glued: dict[str, Any] | None = None, ba
 # formatting helpers
 # ---------------------------------------------------------------------------
 def format_value(v: Any) -> str:
+    """A glued value as printed in tables: floats to 6 significant digits, long text cut to 70 characters."""
     if isinstance(v, bool) or v is None:
         return str(v)
     if isinstance(v, float):
@@ -466,6 +468,7 @@ def text_table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> 
 
 
 def glued_table(glued: dict[str, Any]) -> str:
+    """The glued headline numbers of a run as a plain-text table (key, value)."""
     return text_table([{"key": k, "value": format_value(v)} for k, v in glued.items()])
 
 
@@ -502,6 +505,7 @@ def _describe_exception(exc: BaseException, chapter: str, timeout_s: float | Non
 # ---------------------------------------------------------------------------
 @dataclass
 class RunResult:
+    """One finished ``scalinglab run``: chapter, run id, its folder under ``runs/``, glued values, run record, wall seconds."""
     chapter: str
     run_id: str
     folder: Path
@@ -708,6 +712,7 @@ def _execute_point(chapter: str, values: dict[str, Any], key: str, timeout_s: fl
 
 @dataclass
 class SweepResult:
+    """One finished sweep: its folder, the table of points (polars), ``mode`` ("kernel" or "vectorised"), failed points with their errors, and how many points were executed or taken from the cache."""
     chapter: str
     folder: Path
     table: Any  # polars DataFrame

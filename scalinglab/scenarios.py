@@ -57,6 +57,7 @@ class ScenarioBuildFailed(RuntimeError):
 
 @dataclass
 class Scenario:
+    """A validated scenario file: name (file stem), path, title, description, and per-chapter parameter overrides."""
     name: str
     path: Path
     title: str

@@ -116,3 +116,11 @@ def test_negative_quantity_is_rejected(scratch_data):
     corrupt(scratch_data / "microprocessor-trend-data/50yrs/frequency.csv", 5, "frequency_mhz", "-3")
     with pytest.raises(DataFormatError, match=r"row 5, column 'frequency_mhz'.*>= 0"):
         data.load_microprocessor_trend("frequency", data_dir=scratch_data)
+
+
+def test_gpus_with_lists_only_gpus_having_every_column():
+    assert data.gpus_with("fp4_dense_tflops") == ["B200", "GB200", "B300", "GB300"]
+    both = data.gpus_with("bf16_fp16_dense_tflops", "tdp_w")
+    assert "H100" in both and "Rubin" not in both
+    with pytest.raises(KeyError, match="unknown spec-table column"):
+        data.gpus_with("fp3_tflops")

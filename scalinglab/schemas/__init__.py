@@ -101,6 +101,7 @@ def _error_to_parameter_error(cls: type[ChapterParams], values: dict, err: Valid
 
 
 def unknown_parameter(cls: type[ChapterParams], name: str, value: Any) -> ParameterError:
+    """The error for an undeclared parameter name, listing the declared ones and suggesting the closest."""
     close = difflib.get_close_matches(name, list(cls.model_fields), n=1, cutoff=0.5)
     return ParameterError(name, value, "unknown parameter; declared: " + ", ".join(cls.model_fields),
                           hint=f"did you mean {close[0]!r}?" if close else None)

@@ -13,17 +13,13 @@ from ..errors import ParameterError
 from . import ChapterParams, register
 
 
-def gpus_with_specs() -> list[str]:
-    """GPUs of the curated spec table that have a dense 16-bit peak and an HBM bandwidth (the chapter needs both)."""
-    from ..data import load_gpu_specs
-
-    df = load_gpu_specs()
-    ok = df.filter(df["bf16_fp16_dense_tflops"].is_not_null() & df["hbm_tb_per_s"].is_not_null())
-    return ok["gpu"].to_list()
+#: Spec-table columns a GPU needs for this chapter (dense 16-bit peak and HBM bandwidth: the chapter needs both).
+GPU_COLUMNS = ("bf16_fp16_dense_tflops", "hbm_tb_per_s")
 
 
 @register("interconnect_scaling")
 class InterconnectScalingParams(ChapterParams):
+    """Parameters of ``notebooks/interconnect_scaling.ipynb``: field order and defaults equal its parameters cell (tested)."""
     n_gpus: int = Field(4608, ge=2, le=1_048_576,
                         description="GPUs taking part in the collective and in the data-parallel job",
                         json_schema_extra={"unit": "GPUs"})
@@ -72,7 +68,9 @@ class InterconnectScalingParams(ChapterParams):
         if self.n_gpus % self.scaleup_domain_size:
             raise ParameterError("scaleup_domain_size", self.scaleup_domain_size,
                                  f"a divisor of n_gpus ({self.n_gpus}): the job fills whole NVLink domains")
-        known = gpus_with_specs()
+        from ..data import gpus_with
+
+        known = gpus_with(*GPU_COLUMNS)
         if self.gpu not in known:
             raise ParameterError("gpu", self.gpu, "one of: " + ", ".join(known)
                                  + " (GPUs of the curated spec table with a dense 16-bit peak and an HBM bandwidth)")

@@ -18,6 +18,7 @@ Metric = Literal["transistors", "single_thread_performance", "frequency", "typic
 
 @register("moores_law_limits")
 class MooresLawLimitsParams(ChapterParams):
+    """Parameters of ``notebooks/moores_law_limits.ipynb``: field order and defaults equal its parameters cell (tested)."""
     metric: Metric = Field("single_thread_performance", description="trend whose break and eras are analysed in detail",
                            json_schema_extra={"unit": ""})
     fit_start_year: int = Field(1971, ge=1900, le=2100, description="first year of the fit window (inclusive)",

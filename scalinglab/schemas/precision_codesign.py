@@ -20,17 +20,13 @@ from . import ChapterParams, register
 NVFP4_BLOCK = 16
 
 
-def gpus_with_specs() -> list[str]:
-    """GPUs of the curated spec table with a dense 16-bit peak and a TDP (the frontier and energy need both)."""
-    from ..data import load_gpu_specs
-
-    df = load_gpu_specs()
-    ok = df.filter(df["bf16_fp16_dense_tflops"].is_not_null() & df["tdp_w"].is_not_null())
-    return ok["gpu"].to_list()
+#: Spec-table columns a GPU needs for this chapter (dense 16-bit peak and TDP: the frontier and the energy comparison need both).
+GPU_COLUMNS = ("bf16_fp16_dense_tflops", "tdp_w")
 
 
 @register("precision_codesign")
 class PrecisionCodesignParams(ChapterParams):
+    """Parameters of ``notebooks/precision_codesign.ipynb``: field order and defaults equal its parameters cell (tested)."""
     gpu: str = Field("B200", description="GPU of the throughput-versus-error frontier and of the energy comparison",
                      json_schema_extra={"unit": ""})
     formats: list[str] = Field(["bfloat16", "float8_e4m3fn", "mxfp8", "float4_e2m1fn", "mxfp4", "nvfp4"],
@@ -66,7 +62,9 @@ class PrecisionCodesignParams(ChapterParams):
                                  f"unknown format {unknown[0]!r}; each entry one of: {', '.join(SCHEMES)}")
         if len(set(self.formats)) != len(self.formats):
             raise ParameterError("formats", self.formats, "each format at most once")
-        known = gpus_with_specs()
+        from ..data import gpus_with
+
+        known = gpus_with(*GPU_COLUMNS)
         if self.gpu not in known:
             raise ParameterError("gpu", self.gpu, "one of the spec table's GPUs with dense figures: " + ", ".join(known))
         from ..data import load_gpu_specs

@@ -18,6 +18,7 @@ Benchmark = Literal["MMLU"]
 
 @register("token_cost_drop")
 class TokenCostDropParams(ChapterParams):
+    """Parameters of ``notebooks/token_cost_drop.ipynb``: field order and defaults equal its parameters cell (tested)."""
     from_model: str = Field("GPT-4 (8k)", description="earlier model of the claimed drop (its first dated price)",
                             json_schema_extra={"unit": "", "allowed": "a name from the price table's model column"})
     to_model: str = Field("Gemini 1.5 Flash", description="later model of the claimed drop (its first dated price)",
