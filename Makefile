@@ -18,7 +18,7 @@ EXECUTED  := $(CHAPTERS:%=executed/%.ipynb)
 # Everything a notebook's result depends on besides its own source.
 NB_DEPS   := $(shell find data -type f -not -path '*/scripts/*' 2>/dev/null) \
              $(shell find scalinglab -name '*.py' 2>/dev/null) requirements.txt
-SITE_DEPS := $(EXECUTED) $(shell find book -type f 2>/dev/null) _config.yml _toc.yml scalinglab/charts.py requirements.txt
+SITE_DEPS := $(EXECUTED) $(shell find book -type f 2>/dev/null) _config.yml _toc.yml $(shell find scalinglab/charts -name "*.py") requirements.txt
 ENV_STAMP := $(VENV)/.installed
 
 .PHONY: help book notebooks test lab clean env lock chromium run
@@ -50,15 +50,15 @@ notebooks: $(EXECUTED)
 
 executed/%.ipynb: notebooks/%.ipynb $(NB_DEPS) | $(ENV_STAMP)
 	@echo "executing $*"
-	@$(PY) -m scalinglab.build execute $*
+	@$(PY) -m scalinglab.book.build execute $*
 
 # Generated once per pinned altair / vl-convert, concurrently with the notebooks.
-$(VEGA_RUNTIME): requirements.txt scalinglab/charts.py | $(ENV_STAMP)
+$(VEGA_RUNTIME): requirements.txt $(shell find scalinglab/charts -name "*.py") | $(ENV_STAMP)
 	@$(PY) -c "from scalinglab import charts; charts.write_vega_runtime('$@')"
 
 _build/html/index.html: $(SITE_DEPS) | $(ENV_STAMP)
 	@echo "building the site"
-	@$(PY) -m scalinglab.build site
+	@$(PY) -m scalinglab.book.build site
 	@touch $@
 
 chromium:

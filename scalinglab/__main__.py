@@ -1,5 +1,5 @@
 """``python -m scalinglab``: the same command as the ``scalinglab`` console script."""
 
-from .cli import main
+from scalinglab.book.cli import main
 
 raise SystemExit(main())

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from conftest import REPO
-from scalinglab import build
+from scalinglab.book import build
 
 
 def _failing_notebook(path: Path) -> Path:
@@ -59,7 +59,7 @@ def test_nothing_changed_means_nothing_runs(built_site):
 
 def test_changing_one_notebook_reexecutes_only_that_one(built_site):
     r = _make("-n", "-W", "notebooks/moores_law_limits.ipynb", "notebooks")
-    lines = [l for l in r.stdout.splitlines() if "scalinglab.build execute" in l]
+    lines = [l for l in r.stdout.splitlines() if "scalinglab.book.build execute" in l]
     assert lines == [l for l in lines if "moores_law_limits" in l] and len(lines) == 1
-    r = _make("-n", "-W", "scalinglab/fits.py", "notebooks")
-    assert r.stdout.count("scalinglab.build execute") == len(list((REPO / "notebooks").glob("*.ipynb")))
+    r = _make("-n", "-W", "scalinglab/models/fits.py", "notebooks")
+    assert r.stdout.count("scalinglab.book.build execute") == len(list((REPO / "notebooks").glob("*.ipynb")))

@@ -40,7 +40,7 @@ def test_check_chart_requires_title_and_source():
 def test_theme_is_colour_blind_safe_and_on_a_light_card():
     charts.enable()
     assert alt.theme.active == charts.THEME_NAME
-    cfg = charts._theme()["config"]
+    cfg = charts.theme._theme()["config"]
     assert cfg["range"]["category"][:3] == ["#0072B2", "#E69F00", "#009E73"]  # Okabe-Ito
     assert cfg["background"] == "#ffffff"
 

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CHROMIUM, REPO, run_papermill
-from scalinglab import cli, runs, scenarios, schemas
+from scalinglab.book import cli, runs, scenarios, schemas
 from scalinglab.errors import ParameterError
 
 SCALINGLAB = Path(sys.executable).with_name("scalinglab")

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from scalinglab import collectives as C
+from scalinglab.models import collectives as C
 from scalinglab.errors import ParameterError
 
 GIB = 2**30

@@ -50,9 +50,9 @@ def scratch_data(tmp_path):
     """A copy of data/ whose files a test may corrupt."""
     dst = tmp_path / "data"
     shutil.copytree(REPO / "data", dst)
-    data._descriptor.cache_clear()
+    data.loaders._descriptor.cache_clear()
     yield dst
-    data._descriptor.cache_clear()
+    data.loaders._descriptor.cache_clear()
 
 
 def corrupt(path: Path, row: int, column: str, value: str) -> None:

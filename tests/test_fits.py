@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from scalinglab import fits
+from scalinglab.models import fits
 
 
 def synthetic(doubling_years, noise=0.05, n=60, seed=1):

@@ -13,9 +13,10 @@ import pytest
 import vl_convert as vlc
 
 from conftest import assert_named_parameter_error, glued, run_papermill
-from scalinglab import charts, paths, schemas
-from scalinglab import collectives as C
-from scalinglab import interconnect as ic
+from scalinglab import charts, paths
+from scalinglab.book import schemas
+from scalinglab.models import collectives as C
+from scalinglab.analyses import interconnect_scaling as ic
 from scalinglab.errors import ParameterError
 
 SLUG = "interconnect_scaling"

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from scalinglab import physics
+from scalinglab.models import physics
 
 
 def test_landauer_at_300k():

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from conftest import assert_named_parameter_error, glued, run_papermill
-from scalinglab import data, schemas
+from scalinglab import data
+from scalinglab.book import schemas
 from scalinglab.errors import ParameterError
 
 SLUG = "precision_codesign"

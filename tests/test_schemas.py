@@ -3,7 +3,8 @@
 import papermill as pm
 import pytest
 
-from scalinglab import paths, schemas
+from scalinglab import paths
+from scalinglab.book import schemas
 from scalinglab.errors import ParameterError
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from browser import browser, expected_chart_count, load, serve
 from conftest import CHROMIUM, REPO, glued
-from scalinglab import build, paths
+from scalinglab.book import build
+from scalinglab import paths
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)")
 

@@ -15,7 +15,8 @@ import papermill as pm
 import pytest
 
 from conftest import glued, run_papermill
-from scalinglab import charts, paths, schemas
+from scalinglab import charts, paths
+from scalinglab.book import schemas
 from scalinglab.errors import ParameterError
 
 SLUG = "token_cost_drop"

@@ -9,9 +9,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from scalinglab import tokens as tk
+from scalinglab.analyses import token_cost_drop as tk
 from scalinglab.errors import ParameterError
-from scalinglab.fits import fit_loglinear
+from scalinglab.models.fits import fit_loglinear
 from scalinglab.paths import DATA_DIR
 
 PRICES_CSV = DATA_DIR / "curated" / "llm_api_price_points.csv"

@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..errors import ParameterError
-from . import ChapterParams, register
+from scalinglab.errors import ParameterError
+from scalinglab.book.schemas import ChapterParams, register
 
 NVFP4_BLOCK = 16
 
@@ -54,7 +54,7 @@ class PrecisionCodesignParams(ChapterParams):
                               json_schema_extra={"unit": "elements"})
 
     def check(self) -> None:
-        from ..precision import SCHEMES
+        from scalinglab.models.precision import SCHEMES
 
         unknown = [f for f in self.formats if f not in SCHEMES]
         if unknown:
@@ -62,13 +62,13 @@ class PrecisionCodesignParams(ChapterParams):
                                  f"unknown format {unknown[0]!r}; each entry one of: {', '.join(SCHEMES)}")
         if len(set(self.formats)) != len(self.formats):
             raise ParameterError("formats", self.formats, "each format at most once")
-        from ..data import gpus_with
+        from scalinglab.data import gpus_with
 
         known = gpus_with(*GPU_COLUMNS)
         if self.gpu not in known:
             raise ParameterError("gpu", self.gpu, "one of the spec table's GPUs with dense figures: " + ", ".join(known))
-        from ..data import load_gpu_specs
-        from ..precision import dense_tflops
+        from scalinglab.data import load_gpu_specs
+        from scalinglab.models.precision import dense_tflops
 
         row = load_gpu_specs().filter(load_gpu_specs()["gpu"] == self.gpu).row(0, named=True)
         supported = [f for f in SCHEMES if dense_tflops(row, f) is not None]

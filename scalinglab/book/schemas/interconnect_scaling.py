@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ..errors import ParameterError
-from . import ChapterParams, register
+from scalinglab.errors import ParameterError
+from scalinglab.book.schemas import ChapterParams, register
 
 
 #: Spec-table columns a GPU needs for this chapter (dense 16-bit peak and HBM bandwidth: the chapter needs both).
@@ -68,7 +68,7 @@ class InterconnectScalingParams(ChapterParams):
         if self.n_gpus % self.scaleup_domain_size:
             raise ParameterError("scaleup_domain_size", self.scaleup_domain_size,
                                  f"a divisor of n_gpus ({self.n_gpus}): the job fills whole NVLink domains")
-        from ..data import gpus_with
+        from scalinglab.data import gpus_with
 
         known = gpus_with(*GPU_COLUMNS)
         if self.gpu not in known:

@@ -48,7 +48,7 @@ import numpy as np
 import polars as pl
 
 from scalinglab.errors import DataFormatError, ParameterError
-from scalinglab.fits import LogLinearFit, fit_loglinear
+from scalinglab.models.fits import LogLinearFit, fit_loglinear
 
 #: The price conventions every function here accepts, in display order.
 PRICE_CONVENTIONS: tuple[str, ...] = ("mean_in_out", "blend_3to1", "input", "output")

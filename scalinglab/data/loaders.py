@@ -22,8 +22,8 @@ from pathlib import Path
 
 import polars as pl
 
-from .errors import DataFormatError
-from .paths import DATA_DIR
+from scalinglab.errors import DataFormatError
+from scalinglab.paths import DATA_DIR
 
 _NUMBER = r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 _INTEGER = r"^-?\d+$"

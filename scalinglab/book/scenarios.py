@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import runs, schemas
-from .errors import ParameterError
-from .paths import BUILD_DIR, REPO_ROOT, RUNS_DIR, chapter_notebook
+from scalinglab.book import runs, schemas
+from scalinglab.errors import ParameterError
+from scalinglab.paths import BUILD_DIR, REPO_ROOT, RUNS_DIR, chapter_notebook
 
 TOP_KEYS = ("title", "description", "chapters")
 
@@ -69,7 +69,7 @@ def load(path: str | Path) -> Scenario:
     """Read a scenario file; :class:`ScenarioError` for a malformed one."""
     import yaml
 
-    from .cli import _loader
+    from scalinglab.book.cli import _loader
 
     path = Path(path)
     if not path.exists():
@@ -235,7 +235,7 @@ def build_book(sc: Scenario, *, workers: int | None = None, timeout_s: float | N
                root: Path = REPO_ROOT, out_root: Path | None = None, runs_dir: Path = RUNS_DIR,
                log=print) -> Path:
     """Execute and build the scenario book; return its HTML folder (see the module docstring)."""
-    from . import build
+    from scalinglab.book import build
 
     root = Path(root)
     models = validate(sc, root)

@@ -1,12 +1,12 @@
 """Book build steps driven by the Makefile: execute one notebook, assemble the site.
 
-``python -m scalinglab.build execute SLUG [OUT]``
+``python -m scalinglab.book.build execute SLUG [OUT]``
     Executes ``notebooks/SLUG.ipynb`` with papermill (kernel ``python3``, default
     parameters) from a scratch working directory, writes it atomically to
     ``executed/SLUG.ipynb`` (or OUT). On failure prints the notebook, the cell and
     the error, and exits 1 leaving any previous executed copy untouched.
 
-``python -m scalinglab.build site``
+``python -m scalinglab.book.build site``
     Generates the offline runtimes (vega bundle, MathJax), builds the HTML with
     ``jupyter-book build --all -W -n --keep-going`` into ``_build/staging`` and, only
     if that succeeds, swaps it into ``_build/html``; a failed build leaves the last
@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .paths import BUILD_DIR, EXECUTED_DIR, REPO_ROOT, chapter_notebook
+from scalinglab.paths import BUILD_DIR, EXECUTED_DIR, REPO_ROOT, chapter_notebook
 
 GENERATED = BUILD_DIR / "generated"
 MATHJAX_SRC = REPO_ROOT / ".venv" / "npm" / "node_modules" / "mathjax" / "es5" / "tex-svg-full.js"
@@ -92,7 +92,7 @@ def execute(slug: str, output: Path | None = None, parameters: dict[str, Any] | 
 
 
 def _prepare_generated() -> None:
-    from .charts import write_vega_runtime
+    from scalinglab.charts import write_vega_runtime
 
     static, extra = GENERATED / "static", GENERATED / "extra"
     write_vega_runtime(static / "vega-runtime.js")
@@ -136,7 +136,7 @@ def site(root: Path = REPO_ROOT, out: Path | None = None, build_dir: Path = BUIL
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m scalinglab.build execute SLUG [OUT] | site``; returns 0, 1 (failure) or 2 (usage)."""
+    """``python -m scalinglab.book.build execute SLUG [OUT] | site``; returns 0, 1 (failure) or 2 (usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in {"execute", "site"}:
         print(__doc__, file=sys.stderr)

@@ -23,8 +23,9 @@ import altair as alt
 import numpy as np
 import polars as pl
 
-from . import charts, collectives, data
-from .errors import ParameterError
+from scalinglab import charts, data
+from scalinglab.models import collectives
+from scalinglab.errors import ParameterError
 
 #: Series names used in the chapter's tables and charts, in display order.
 NVLINK, PCIE, INFINIBAND, HBM = "NVLink per GPU", "PCIe x16", "InfiniBand 4x port", "HBM per GPU"
@@ -160,7 +161,7 @@ def _curve_exprs(msg: str, p: str) -> dict[str, str]:
 
 
 def allreduce_explorer(n_gpus: int, message_size_bytes: float, bandwidth_gb_s: float, latency_us: float,
-                       source: str = "alpha-beta model, scalinglab.collectives") -> alt.HConcatChart:
+                       source: str = "alpha-beta model, scalinglab.models.collectives") -> alt.HConcatChart:
     """Two panels of all-reduce time with four sliders, computed in the browser.
 
     Sliders: message size (log10 bytes), GPU count (log2), bandwidth per

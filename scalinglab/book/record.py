@@ -18,8 +18,8 @@ import subprocess
 from importlib import metadata
 from typing import Any
 
-from . import data
-from .paths import REPO_ROOT
+from scalinglab import data
+from scalinglab.paths import REPO_ROOT
 
 PACKAGES = ("scalinglab", "numpy", "scipy", "polars", "altair", "vl-convert-python", "ml_dtypes",
             "pydantic", "papermill", "ipykernel", "myst-nb", "jupyter-book")

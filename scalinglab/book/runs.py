@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import schemas
-from .errors import ParameterError
-from .paths import REPO_ROOT, RUNS_DIR, chapter_notebook
+from scalinglab.book import schemas
+from scalinglab.errors import ParameterError
+from scalinglab.paths import REPO_ROOT, RUNS_DIR, chapter_notebook
 
 CACHE_DIRNAME = ".cache"
 MATHJAX_SRC = REPO_ROOT / ".venv" / "npm" / "node_modules" / "mathjax" / "es5" / "tex-svg-full.js"
@@ -305,7 +305,7 @@ def vega_runtime(runs_dir: Path = RUNS_DIR) -> Path:
     tag = hashlib.sha256(f"{metadata.version('vl-convert-python')}|{metadata.version('altair')}".encode()).hexdigest()[:12]
     path = cache_dir(RUNS_DIR) / "static" / f"vega-runtime-{tag}.js"  # shared by every runs folder
     if not path.exists():
-        from .charts import write_vega_runtime
+        from scalinglab.charts import write_vega_runtime
 
         write_vega_runtime(path)
     return path
@@ -479,7 +479,7 @@ def _new_id(prefix: str, seed: str) -> str:
 
 def _describe_exception(exc: BaseException, chapter: str, timeout_s: float | None) -> tuple[str, str]:
     """(kind, message) of a failed execution."""
-    from .build import NotebookFailed
+    from scalinglab.book.build import NotebookFailed
 
     chain = []
     e: BaseException | None = exc
@@ -522,7 +522,7 @@ def _yaml_dump(values: dict[str, Any]) -> str:
 
 
 def _fallback_record(chapter: str, model: Any) -> dict:
-    from . import record
+    from scalinglab.book import record
 
     files = {}
     for p in dependency_files():
@@ -542,7 +542,7 @@ def run_chapter(chapter: str, values: dict[str, Any], *, timeout_s: float | None
     :class:`RunFailed` (``.kind``, ``.folder``) when the execution fails; the run is then
     left in ``runs/<chapter>/<run-id>.failed/``.
     """
-    from . import build
+    from scalinglab.book import build
 
     t0 = time.perf_counter()
     model = schemas.validate(chapter, values)
@@ -654,7 +654,7 @@ def _vectorised_interconnect(points: "Any") -> "Any":
     import numpy as np
     import polars as pl
 
-    from . import collectives as C
+    from scalinglab.models import collectives as C
 
     col = lambda n: points[n].to_numpy().astype(float)  # noqa: E731
     n, p = col("message_size_bytes"), col("n_gpus")
@@ -687,7 +687,7 @@ def headline_keys(chapter: str) -> list[str]:
 def _execute_point(chapter: str, values: dict[str, Any], key: str, timeout_s: float | None,
                    runs_dir: str, source: str | None) -> dict:
     """Worker: execute one point into the cache. Returns a plain, picklable dict."""
-    from . import build
+    from scalinglab.book import build
 
     t0 = time.perf_counter()
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -915,7 +915,7 @@ def write_sweep_chart(chapter: str, table: Any, swept: list[str], keys: list[str
     import altair as alt
     import polars as pl
 
-    from . import charts
+    from scalinglab import charts
 
     charts.enable()
     ok = table.filter(pl.col("status").is_in(["ok", "cached"]))

@@ -212,8 +212,8 @@ def _collect_values(args) -> dict[str, Any]:
 
 
 def _check_chapter(chapter: str, need_notebook: bool = True):
-    from . import schemas
-    from .paths import chapter_notebook, chapters as notebook_chapters
+    from scalinglab.book import schemas
+    from scalinglab.paths import chapter_notebook, chapters as notebook_chapters
 
     cls = schemas.get_schema(chapter)  # ParameterError with a suggestion for an unknown chapter
     if need_notebook and not chapter_notebook(chapter).exists():
@@ -225,7 +225,7 @@ def _check_chapter(chapter: str, need_notebook: bool = True):
 
 def cmd_params(args) -> int:
     """``scalinglab params CHAPTER``: print the parameter table; exit 0, or 2 for an unknown chapter."""
-    from . import schemas
+    from scalinglab.book import schemas
 
     _check_chapter(args.chapter, need_notebook=False)
     rows = schemas.params_table(args.chapter)
@@ -242,7 +242,7 @@ def cmd_params(args) -> int:
         for r in table:
             print("| " + " | ".join(r[c].replace("|", "\\|") for c in cols) + " |")
         return 0
-    from .runs import text_table
+    from scalinglab.book.runs import text_table
 
     print(f"Parameters of {args.chapter} (notebooks/{args.chapter}.ipynb):")
     print(text_table(table, cols))
@@ -251,7 +251,7 @@ def cmd_params(args) -> int:
 
 def cmd_run(args) -> int:
     """``scalinglab run``: validate, execute, write the run folder, print the glued numbers; exit 0, 1 (execution failed) or 2 (bad input)."""
-    from . import runs, schemas
+    from scalinglab.book import runs, schemas
 
     _check_chapter(args.chapter, need_notebook=False)
     values = _collect_values(args)
@@ -284,7 +284,7 @@ def cmd_run(args) -> int:
 
 def cmd_sweep(args) -> int:
     """``scalinglab sweep``: run the cartesian product of the values and write the table; exit 0, 1 (some points failed) or 2 (bad input)."""
-    from . import runs
+    from scalinglab.book import runs
 
     _check_chapter(args.chapter, need_notebook=args.notebook is None)
     grid: dict[str, list] = {}
@@ -338,12 +338,12 @@ def cmd_sweep(args) -> int:
 
 def cmd_book(args) -> int:
     """``scalinglab book --scenario FILE``: build the scenario book; exit 0, 1 (build failed) or 2 (bad scenario)."""
-    from . import scenarios
+    from scalinglab.book import scenarios
 
     try:
         sc = scenarios.load(args.scenario)
         print(f"scenario {sc.name!r} ({sc.title}) from {args.scenario}")
-        from .runs import default_runs_dir
+        from scalinglab.book.runs import default_runs_dir
 
         out = scenarios.build_book(sc, workers=args.workers, timeout_s=args.timeout if args.timeout else None,
                                    runs_dir=default_runs_dir())
@@ -358,7 +358,7 @@ def cmd_book(args) -> int:
 
 
 def _rel(p: Path) -> str:
-    from .paths import REPO_ROOT
+    from scalinglab.paths import REPO_ROOT
 
     p = Path(p)
     try:
@@ -457,7 +457,7 @@ def _sigterm(signum, frame):  # noqa: ARG001
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``scalinglab`` / ``python -m scalinglab``; returns the exit code."""
-    from .errors import ParameterError
+    from scalinglab.errors import ParameterError
 
     parser = build_parser()
     try:

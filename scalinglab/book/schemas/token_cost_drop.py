@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..errors import ParameterError
-from . import ChapterParams, register
+from scalinglab.errors import ParameterError
+from scalinglab.book.schemas import ChapterParams, register
 
 PriceConvention = Literal["mean_in_out", "blend_3to1", "input", "output"]
 #: The curated price table carries one capability score, MMLU; Epoch's fitted
@@ -51,7 +51,8 @@ class TokenCostDropParams(ChapterParams):
                                     json_schema_extra={"unit": "x"})
 
     def check(self) -> None:
-        from .. import data, tokens
+        from scalinglab import data
+        from scalinglab.analyses import token_cost_drop as tokens
 
         prices = data.load_llm_prices()
         a = tokens.find_model(prices, self.from_model, name="from_model")

@@ -1,7 +1,7 @@
 """One validated parameter schema per chapter (pydantic), shared by the notebooks'
 validation cell and the ``scalinglab`` command line.
 
-A chapter schema is a :class:`ChapterParams` subclass in ``scalinglab/schemas/<slug>.py``
+A chapter schema is a :class:`ChapterParams` subclass in ``scalinglab/book/schemas/<slug>.py``
 registered with :func:`register`. Each field declares its type, default, unit
 (``json_schema_extra={"unit": ...}``), allowed range or choices, and help text
 (``description``). Rules that involve several parameters, or the data, go in
@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..errors import ParameterError
+from scalinglab.errors import ParameterError
 
 _REGISTRY: dict[str, type["ChapterParams"]] = {}
 

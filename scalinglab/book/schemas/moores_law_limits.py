@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..errors import ParameterError
-from . import ChapterParams, register
+from scalinglab.errors import ParameterError
+from scalinglab.book.schemas import ChapterParams, register
 
 #: Each side of a piecewise fit must span at least this many years (a "segment" of three
 #: processors released within weeks of each other is not a trend).
@@ -38,7 +38,7 @@ class MooresLawLimitsParams(ChapterParams):
                       json_schema_extra={"unit": ""})
 
     def check(self) -> None:
-        from ..data import load_microprocessor_trend
+        from scalinglab.data import load_microprocessor_trend
 
         df = load_microprocessor_trend(self.metric)
         first, last = int(df["year"].min()), int(df["year"].max())
@@ -64,7 +64,7 @@ class MooresLawLimitsParams(ChapterParams):
             raise ParameterError("break_year", self.break_year,
                                  f"None, or a year inside the fit window ({self.fit_start_year + 1}-{self.fit_end_year})")
         # The break search itself must be possible on the series the chapter glues.
-        from ..fits import check_break
+        from scalinglab.models.fits import check_break
 
         for metric in dict.fromkeys(["single_thread_performance", self.metric]):
             d = load_microprocessor_trend(metric)
