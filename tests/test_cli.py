@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CHROMIUM, REPO, run_papermill
-from scalinglab.book import cli, runs, scenarios, schemas
+from scalinglab.book import cache, cli, glue, inject, runs, scenarios, schemas, sweeps
 from scalinglab.errors import ParameterError
 
 SCALINGLAB = Path(sys.executable).with_name("scalinglab")
@@ -89,7 +89,7 @@ def test_split_sweep_values():
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
 def test_injected_strings_round_trip_exactly(s):
     """Whatever the text, the injected-parameters code evaluates back to the same string."""
-    code = runs.injected_source({"x": s, "d": dt.date(2023, 3, 14), "l": [s, None, 1.5], "m": {s: s}})
+    code = inject.injected_source({"x": s, "d": dt.date(2023, 3, 14), "l": [s, None, 1.5], "m": {s: s}})
     ns: dict = {}
     exec(code, ns)  # noqa: S102 - our own generated code
     assert ns["x"] == s and ns["l"] == [s, None, 1.5] and ns["m"] == {s: s}
@@ -100,7 +100,7 @@ def test_injected_strings_round_trip_exactly(s):
 def exact_translator():
     from papermill.translators import PythonTranslator, papermill_translators
 
-    yield runs.install_translator()
+    yield inject.install_translator()
     papermill_translators.register("python", PythonTranslator)
 
 
@@ -116,9 +116,9 @@ def test_values_keep_their_types_inside_the_kernel(tmp_path, exact_translator):
     text = 'He said "hi",\nthen \'bye\' \\ tab\tend ünï €'
     values = {"s": text, "l": ["bfloat16", "float8_e4m3fn"], "n": None, "d": dt.date(2023, 3, 14), "neg": -5}
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(src), str(out), parameters=runs.papermill_value(values), kernel_name="python3",
+    pm.execute_notebook(str(src), str(out), parameters=inject.papermill_value(values), kernel_name="python3",
                         progress_bar=False, cwd=str(tmp_path))
-    g = runs.glued_values(json.loads(out.read_text()))
+    g = glue.glued_values(json.loads(out.read_text()))
     assert json.loads(g["types"]) == ["str", "list", "NoneType", "date", "int"]
     assert g["s"] == text and g["d"] == "2023-03-14"
 
@@ -383,7 +383,7 @@ def test_vectorised_sweep_writes_three_rows_without_a_kernel(runs_dir):
     (d,) = [p for p in (runs_dir / "interconnect_scaling").iterdir()]
     t = pl.read_csv(d / "points.csv")
     assert t.height == 3 and t["n_gpus"].to_list() == [8, 72, 576]
-    assert set(runs.VECTORISED_KEYS["interconnect_scaling"]) <= set(t.columns)
+    assert set(sweeps.VECTORISED_KEYS["interconnect_scaling"]) <= set(t.columns)
     assert pl.read_parquet(d / "points.parquet").height == 3
     assert not (runs_dir / ".cache").exists() or not [p for p in (runs_dir / ".cache").iterdir() if p.name != "static"]
 
@@ -392,10 +392,10 @@ def test_vectorised_sweep_writes_three_rows_without_a_kernel(runs_dir):
                     reason="interconnect notebook not written yet")
 def test_vectorised_values_equal_what_the_notebook_glues(runs_dir):
     grid = {"n_gpus": [576], "latency_us": [3.0], "message_size_bytes": [2**28]}
-    vec = runs.sweep("interconnect_scaling", grid, runs_dir=runs_dir, progress=False)
-    ker = runs.sweep("interconnect_scaling", grid, runs_dir=runs_dir, progress=False, kernel=True)
+    vec = sweeps.sweep("interconnect_scaling", grid, runs_dir=runs_dir, progress=False)
+    ker = sweeps.sweep("interconnect_scaling", grid, runs_dir=runs_dir, progress=False, kernel=True)
     assert vec.mode == "vectorised" and ker.mode == "kernel" and ker.table["status"][0] == "ok"
-    for key in runs.VECTORISED_KEYS["interconnect_scaling"]:
+    for key in sweeps.VECTORISED_KEYS["interconnect_scaling"]:
         assert vec.table[key][0] == pytest.approx(ker.table[key][0], rel=1e-12), key
 
 
@@ -458,7 +458,7 @@ def test_scenario_book_shows_its_banner_and_changed_numbers(tmp_path, runs_dir):
     sc = scenarios.load(f)
     out = scenarios.build_book(sc, root=root, out_root=tmp_path / "out", runs_dir=runs_dir, log=lambda s: None)
     assert (out / "index.html").exists()
-    cached = runs.cache_get(runs.point_key("moores_law_limits", scenarios.validate(sc)["moores_law_limits"]), runs_dir)
+    cached = cache.cache_get(cache.point_key("moores_law_limits", scenarios.validate(sc)["moores_law_limits"]), runs_dir)
     changed = cached["glued"]["transistor_doubling_years"]
     default = schemas.validate("moores_law_limits", {})
     assert f"{changed:.3f}" != "1.995"  # the default window gives 1.995
@@ -482,6 +482,6 @@ def test_python_dash_m_and_help():
 
 
 def test_glued_text_is_parsed_back():
-    assert runs.parse_plain("1.5") == 1.5 and runs.parse_plain("'a b'") == "a b"
-    assert runs.parse_plain("np.float64(2.5)") == 2.5 and math.isnan(runs.parse_plain("nan"))
-    assert runs.parse_plain("<object at 0x1>") == "<object at 0x1>"
+    assert glue.parse_plain("1.5") == 1.5 and glue.parse_plain("'a b'") == "a b"
+    assert glue.parse_plain("np.float64(2.5)") == 2.5 and math.isnan(glue.parse_plain("nan"))
+    assert glue.parse_plain("<object at 0x1>") == "<object at 0x1>"

@@ -19,161 +19,16 @@ text (for text that looks like a number, a date or ``null``).
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import os
-import re
 import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-# ---------------------------------------------------------------------------
-# value parsing: YAML scalars / flow collections, text byte for byte otherwise
-# ---------------------------------------------------------------------------
-_NULL = "tag:yaml.org,2002:null"
-_BOOL = "tag:yaml.org,2002:bool"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_STR = "tag:yaml.org,2002:str"
-_loader_cls = None
+from scalinglab.book.params_file import load_params_file, parse_value, split_values, yaml_loader
 
-
-def _loader():
-    """A SafeLoader with YAML 1.2 core scalars (no yes/no/on/off booleans, no octal 010, no
-    sexagesimal 1:30, exponents without a dot are floats) plus Python's None/True/False."""
-    global _loader_cls
-    if _loader_cls is not None:
-        return _loader_cls
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.yaml_implicit_resolvers = {
-        k: [(tag, rx) for tag, rx in v if tag not in (_NULL, _BOOL, _INT, _FLOAT)]
-        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    Loader.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|None)$"), list("~nN"))
-    Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-    Loader.add_implicit_resolver(
-        _INT, re.compile(r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$"), list("-+0123456789"))
-    Loader.add_implicit_resolver(
-        _FLOAT, re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"
-                           r"|[-+]?\.?(?:inf|Inf|INF)|\.?(?:nan|NaN|NAN))$"), list("-+0123456789.inIN"))
-
-    def construct_int(loader, node):
-        v = loader.construct_scalar(node).replace("_", "")
-        return int(v, 0) if v.lower().startswith(("0x", "0o", "0b")) else int(v)
-
-    def construct_float(loader, node):
-        v = loader.construct_scalar(node).replace("_", "").lower().lstrip(".")
-        v = v.replace("+.", "+").replace("-.", "-")
-        return float(v)
-
-    Loader.add_constructor(_INT, construct_int)
-    Loader.add_constructor(_FLOAT, construct_float)
-    _loader_cls = Loader
-    return Loader
-
-
-_resolver_obj = None
-
-
-def _resolver():
-    global _resolver_obj
-    if _resolver_obj is None:
-        _resolver_obj = _loader()("")
-    return _resolver_obj
-
-
-def parse_value(raw: str) -> Any:
-    """One ``-p`` value: a YAML scalar (int, float, bool, null, date) or ``[...]``/``{...}`` flow
-    collection when the whole text is one; otherwise the text itself, unchanged."""
-    import yaml
-
-    text = raw.strip()
-    if not text:
-        return raw
-    if text[0] in "[{":
-        try:
-            value = yaml.load(text, Loader=_loader())
-        except yaml.YAMLError as err:
-            raise ValueError(f"cannot read {raw!r} as a YAML {'list' if text[0] == '[' else 'mapping'}: "
-                             f"{str(err).splitlines()[0]}") from None
-        if isinstance(value, (list, dict)):
-            return value
-        return raw
-    if "\n" in text or "\r" in text:
-        return raw
-    tag = _resolver().resolve(yaml.ScalarNode, text, (True, False))
-    if tag == _STR:
-        return raw
-    try:
-        value = yaml.load(text, Loader=_loader())
-    except (yaml.YAMLError, ValueError):
-        return raw
-    return raw if isinstance(value, str) else value
-
-
-def split_values(raw: str) -> list[Any]:
-    """Sweep values ``V1,V2,...``: split at top-level commas (not inside [], {} or quotes);
-    each piece is read as :func:`parse_value`, a quoted piece as a YAML quoted string."""
-    import yaml
-
-    pieces, depth, quote, cur = [], 0, None, []
-    for ch in raw:
-        if quote:
-            cur.append(ch)
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-            cur.append(ch)
-        elif ch in "[{":
-            depth += 1
-            cur.append(ch)
-        elif ch in "]}":
-            depth -= 1
-            cur.append(ch)
-        elif ch == "," and depth == 0:
-            pieces.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    pieces.append("".join(cur))
-    out = []
-    for piece in pieces:
-        p = piece.strip()
-        if len(p) >= 2 and p[0] == p[-1] and p[0] in "'\"":
-            try:
-                out.append(yaml.safe_load(p))
-                continue
-            except yaml.YAMLError:
-                pass
-        if p == "":
-            raise ValueError(f"empty value in {raw!r}")
-        out.append(parse_value(p))
-    return out
-
-
-def load_params_file(path: str) -> dict[str, Any]:
-    """A YAML mapping of parameter values (``-f``)."""
-    import yaml
-
-    p = Path(path)
-    if not p.exists():
-        raise ValueError(f"parameter file {path} does not exist")
-    try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_loader())
-    except yaml.YAMLError as err:
-        raise ValueError(f"parameter file {path} is not valid YAML: {err}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise ValueError(f"parameter file {path} must hold a mapping of parameter names to values")
-    return data
-
+__all__ = ["build_parser", "load_params_file", "main", "parse_value", "split_values"]
 
 # ---------------------------------------------------------------------------
 # commands
@@ -197,7 +52,7 @@ def _collect_values(args) -> dict[str, Any]:
         import yaml
 
         try:
-            data = yaml.load(y, Loader=_loader())
+            data = yaml.load(y, Loader=yaml_loader())
         except yaml.YAMLError as err:
             raise _BadInput(f"-y {y!r} is not valid YAML: {err}") from None
         if not isinstance(data, dict):
@@ -242,7 +97,7 @@ def cmd_params(args) -> int:
         for r in table:
             print("| " + " | ".join(r[c].replace("|", "\\|") for c in cols) + " |")
         return 0
-    from scalinglab.book.runs import text_table
+    from scalinglab.book.tables import text_table
 
     print(f"Parameters of {args.chapter} (notebooks/{args.chapter}.ipynb):")
     print(text_table(table, cols))
@@ -284,7 +139,8 @@ def cmd_run(args) -> int:
 
 def cmd_sweep(args) -> int:
     """``scalinglab sweep``: run the cartesian product of the values and write the table; exit 0, 1 (some points failed) or 2 (bad input)."""
-    from scalinglab.book import runs
+    from scalinglab.book import sweeps, tables
+    from scalinglab.book.cache import default_runs_dir
 
     _check_chapter(args.chapter, need_notebook=args.notebook is None)
     grid: dict[str, list] = {}
@@ -305,10 +161,10 @@ def cmd_sweep(args) -> int:
         raise _BadInput("nothing to sweep: give at least one -p NAME V1,V2,...")
     if args.workers is not None and args.workers < 1:
         raise _BadInput(f"--workers {args.workers}: must be at least 1")
-    res = runs.sweep(args.chapter, grid, workers=args.workers, kernel=args.kernel, skip_invalid=args.skip_invalid,
+    res = sweeps.sweep(args.chapter, grid, workers=args.workers, kernel=args.kernel, skip_invalid=args.skip_invalid,
                      timeout_s=args.timeout if args.timeout and args.timeout > 0 else None,
                      progress=not args.no_progress, source=Path(args.notebook) if args.notebook else None, base=fixed,
-                     runs_dir=runs.default_runs_dir())
+                     runs_dir=default_runs_dir())
     t = res.table
     glued_cols = [c for c in t.columns if c not in ("point", "status", "seconds", "error", *grid)]
     if args.show:
@@ -319,7 +175,7 @@ def cmd_sweep(args) -> int:
             show = [c for c in show if c in glued_cols]
     else:
         numeric = [c for c in glued_cols if t[c].dtype.is_numeric()]
-        headline = [c for c in runs.headline_keys(args.chapter) if c in numeric]
+        headline = [c for c in sweeps.headline_keys(args.chapter) if c in numeric]
         show = (headline + [c for c in numeric if c not in headline])[:6]
     rows = t.select(["point", *grid, "status", *show]).to_dicts()
     how = ("vectorised: one closed-form evaluation, no kernel started" if res.mode == "vectorised"
@@ -330,7 +186,7 @@ def cmd_sweep(args) -> int:
     if len(glued_cols) > len(show):
         print(f"(showing {len(show)} of {len(glued_cols)} glued numbers; choose with --show KEY,KEY)")
     print()
-    print(runs.text_table(rows))
+    print(tables.text_table(rows))
     for p in res.failed:
         print(f"point {p['point']} {p['status']}: {p['error']}", file=sys.stderr)
     return 1 if any(p["status"] == "failed" for p in res.failed) else 0
@@ -343,7 +199,7 @@ def cmd_book(args) -> int:
     try:
         sc = scenarios.load(args.scenario)
         print(f"scenario {sc.name!r} ({sc.title}) from {args.scenario}")
-        from scalinglab.book.runs import default_runs_dir
+        from scalinglab.book.cache import default_runs_dir
 
         out = scenarios.build_book(sc, workers=args.workers, timeout_s=args.timeout if args.timeout else None,
                                    runs_dir=default_runs_dir())
