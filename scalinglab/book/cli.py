@@ -1,6 +1,8 @@
 """``scalinglab``: rerun any chapter with new parameters.
 
     scalinglab params CHAPTER                      the chapter's parameters (type, default, unit, allowed, help)
+    scalinglab params CHAPTER --cell | --write     the notebook's parameters cell, generated from the schema
+    scalinglab deps CHAPTER                        the files the chapter's result depends on
     scalinglab run CHAPTER -p NAME VALUE ... [-f params.yaml] [--timeout S]
     scalinglab sweep CHAPTER -p NAME V1,V2,... [-p OTHER ...] [--workers N] [--kernel]
     scalinglab book --scenario scenarios/NAME.yaml
@@ -83,6 +85,19 @@ def cmd_params(args) -> int:
     from scalinglab.book import schemas
 
     _check_chapter(args.chapter, need_notebook=False)
+    if args.cell or args.write:
+        from scalinglab.book import paramcell
+
+        if args.write:
+            _check_chapter(args.chapter, need_notebook=True)
+            try:
+                changed = paramcell.write_parameters_cell(args.chapter)
+            except ValueError as exc:
+                raise _BadInput(str(exc)) from None
+            print(f"notebooks/{args.chapter}.ipynb: parameters cell {'rewritten' if changed else 'already up to date'}")
+        else:
+            print(paramcell.parameters_cell(args.chapter))
+        return 0
     rows = schemas.params_table(args.chapter)
     if args.format == "json":
         print(json.dumps(rows, indent=1, default=str))
@@ -102,6 +117,13 @@ def cmd_params(args) -> int:
     print(f"Parameters of {args.chapter} (notebooks/{args.chapter}.ipynb):")
     print(text_table(table, cols))
     return 0
+
+
+def cmd_deps(args) -> int:
+    """``scalinglab deps CHAPTER...``: print every file the chapters' results depend on, one per line; exit 0."""
+    from scalinglab.book import deps
+
+    return deps.main(args.chapter)
 
 
 def cmd_run(args) -> int:
@@ -239,7 +261,7 @@ class _Ordered(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of the ``scalinglab`` command and its four subcommands."""
+    """The argparse parser of the ``scalinglab`` command and its subcommands."""
     ap = argparse.ArgumentParser(prog="scalinglab", description="Rerun any chapter of the book with new parameters.",
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="Exit codes: 0 ok, 1 an execution failed, 2 bad input.")
@@ -248,7 +270,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("params", help="list a chapter's parameters")
     p.add_argument("chapter")
     p.add_argument("--format", choices=["table", "markdown", "json"], default="table")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--cell", action="store_true", help="print the notebook's parameters cell generated from the schema")
+    how.add_argument("--write", action="store_true",
+                     help="rewrite the parameters cell of notebooks/CHAPTER.ipynb from the schema (tags kept)")
     p.set_defaults(func=cmd_params)
+
+    d = sub.add_parser("deps", help="list the files a chapter's result depends on (used by the Makefile)")
+    d.add_argument("chapter", nargs="+")
+    d.set_defaults(func=cmd_deps)
 
     def value_opts(p, sweep=False):
         p.add_argument("-p", "--param", nargs=2, metavar=("NAME", "VALUES" if sweep else "VALUE"), action=_Ordered,

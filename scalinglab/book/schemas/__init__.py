@@ -79,6 +79,8 @@ def describe_field(cls: type[ChapterParams], name: str) -> dict[str, Any]:
                     bits.append(f"{sym} {v}")
             if getattr(m, "min_length", None) is not None:
                 bits.append(f"at least {m.min_length} item(s)")
+            if getattr(m, "max_length", None) is not None:
+                bits.append(f"at most {m.max_length} item(s)")
         ann = f.annotation
         args = getattr(ann, "__args__", None)
         if getattr(ann, "__origin__", None) is not None and str(ann).startswith("typing.Literal"):
