@@ -17,8 +17,21 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 def run_papermill(slug: str, out: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``papermill notebooks/<slug>.ipynb OUT -k python3 ARGS`` as a user would."""
     papermill = Path(PY).with_name("papermill")
-    return subprocess.run([str(papermill), str(REPO / "notebooks" / f"{slug}.ipynb"), str(out), "-k", "python3",
-                           "--no-progress-bar", *args], capture_output=True, text=True, cwd=cwd or REPO, timeout=600)
+    return subprocess.run(
+        [
+            str(papermill),
+            str(REPO / "notebooks" / f"{slug}.ipynb"),
+            str(out),
+            "-k",
+            "python3",
+            "--no-progress-bar",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        timeout=600,
+    )
 
 
 def assert_named_parameter_error(result: subprocess.CompletedProcess, name: str) -> None:

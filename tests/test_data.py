@@ -1,6 +1,5 @@
 """Loaders return typed frames with unit-suffixed columns and name file, row and column on bad input."""
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -58,16 +57,21 @@ def scratch_data(tmp_path):
 
 def corrupt(path: Path, row: int, column: str, value: str) -> None:
     df = pl.read_csv(path, infer_schema=False)
-    df = df.with_columns(pl.when(pl.int_range(pl.len()) == row - 1).then(pl.lit(value)).otherwise(pl.col(column)).alias(column))
+    df = df.with_columns(
+        pl.when(pl.int_range(pl.len()) == row - 1).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+    )
     df.write_csv(path)
 
 
-@pytest.mark.parametrize("column,value,expected", [
-    ("transistors_thousands", "1,234", "a number"),      # thousands separator
-    ("transistors_thousands", "1234 k", "a number"),     # unit suffix
-    ("transistors_thousands", "", "required"),           # empty cell in a required numeric column
-    ("year", "circa 1990", "a number"),
-])
+@pytest.mark.parametrize(
+    "column,value,expected",
+    [
+        ("transistors_thousands", "1,234", "a number"),  # thousands separator
+        ("transistors_thousands", "1234 k", "a number"),  # unit suffix
+        ("transistors_thousands", "", "required"),  # empty cell in a required numeric column
+        ("year", "circa 1990", "a number"),
+    ],
+)
 def test_malformed_numbers_name_file_row_column(scratch_data, column, value, expected):
     corrupt(scratch_data / "microprocessor-trend-data/50yrs/transistors.csv", 7, column, value)
     with pytest.raises(DataFormatError) as exc:

@@ -41,7 +41,10 @@ def test_generated_cell_by_hand():
     assert 'metric: str = "single_thread_performance"  # ' in lines[1]
     assert "(transistors | single_thread_performance | frequency | typical_power | logical_cores)" in lines[1]
     assert 'break_year: "Optional[int]" = None  # ' in src
-    assert "confidence_level: float = 0.95  # two-sided confidence level of fitted intervals (fraction; above 0.5, below 1.0)" in src
+    assert (
+        "confidence_level: float = 0.95  # two-sided confidence level of fitted intervals (fraction; above 0.5, below 1.0)"
+        in src
+    )
 
 
 def test_write_replaces_only_the_parameters_cell_and_keeps_tags(tmp_path):
@@ -80,11 +83,13 @@ def test_papermill_help_notebook_agrees_with_the_schema(tmp_path):
 
 
 def test_cli_cell_and_unknown_chapter():
-    out = subprocess.run([sys.executable, "-m", "scalinglab", "params", "precision_codesign", "--cell"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "scalinglab", "params", "precision_codesign", "--cell"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and out.stdout.strip() == paramcell.parameters_cell("precision_codesign")
-    bad = subprocess.run([sys.executable, "-m", "scalinglab", "params", "precison_codesign", "--cell"],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "scalinglab", "params", "precison_codesign", "--cell"], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "precision_codesign" in bad.stderr
 
 
@@ -94,4 +99,5 @@ def test_cli_cell_and_unknown_chapter():
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_notebook_parameters_cell_is_the_generated_one(chapter):
     assert paramcell.notebook_parameters_cell(chapter) == paramcell.parameters_cell(chapter), (
-        f"run: scalinglab params {chapter} --write")
+        f"run: scalinglab params {chapter} --write"
+    )

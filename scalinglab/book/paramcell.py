@@ -18,7 +18,10 @@ papermill's parser never mistakes them for a default.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
+import operator
+import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -26,8 +29,15 @@ from typing import Any
 from scalinglab.book import schemas
 from scalinglab.paths import chapter_notebook
 
-__all__ = ["HEADER", "annotation_text", "comment_text", "literal_text", "notebook_parameters_cell",
-           "parameters_cell", "write_parameters_cell"]
+__all__ = [
+    "HEADER",
+    "annotation_text",
+    "comment_text",
+    "literal_text",
+    "notebook_parameters_cell",
+    "parameters_cell",
+    "write_parameters_cell",
+]
 
 HEADER = "# Generated from scalinglab/book/schemas/{slug}.py by `scalinglab params {slug} --write`: edit the schema."
 
@@ -37,9 +47,9 @@ _WORDS = ((">=", "at least"), ("<=", "at most"), (">", "above"), ("<", "below"))
 def _base(ann: Any) -> tuple[Any, bool]:
     """(annotation without None, whether None is allowed)."""
     args = typing.get_args(ann)
-    if args and type(None) in args and typing.get_origin(ann) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if args and type(None) in args and typing.get_origin(ann) in (typing.Union, types.UnionType):
         rest = [a for a in args if a is not type(None)]
-        return (rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]), True
+        return functools.reduce(operator.or_, rest), True
     return ann, False
 
 
@@ -100,7 +110,9 @@ def parameters_cell(chapter: str) -> str:
     lines = [HEADER.format(slug=chapter)]
     for row in schemas.params_table(chapter):
         ann = cls.model_fields[row["name"]].annotation
-        lines.append(f"{row['name']}: {annotation_text(ann)} = {literal_text(row['default'])}  # {comment_text(row, ann)}")
+        lines.append(
+            f"{row['name']}: {annotation_text(ann)} = {literal_text(row['default'])}  # {comment_text(row, ann)}"
+        )
     return "\n".join(lines)
 
 
