@@ -149,3 +149,17 @@ def test_loads_are_cached_per_process_and_keyed_by_content(scratch_data):
     assert data.loaders.read_count(path) == 3
     assert changed.filter(pl.col("gpu") == "H100")["tdp_w"][0] == 999.0
     assert first.filter(pl.col("gpu") == "H100")["tdp_w"][0] == 700.0
+
+
+def test_horowitz_energy_table():
+    h = data.load_horowitz_energy()
+    ops = dict(zip(h["operation"], h["joules"], strict=True))
+    assert ops["32-bit FP multiply"] == pytest.approx(3.7e-12) and ops["8-bit integer add"] == pytest.approx(0.03e-12)
+    assert ops["64-bit read from a 1 MB SRAM cache"] == pytest.approx(100e-12)
+    assert set(h.filter(pl.col("kind") == "memory")["id"]) == {
+        "horowitz_cache8k",
+        "horowitz_cache32k",
+        "horowitz_cache1m",
+    }
+    assert h.filter(pl.col("kind") == "arithmetic").height == 8  # DRAM is a range (1.3-2.6 nJ): left out
+    assert h["joules"].is_sorted()

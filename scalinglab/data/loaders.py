@@ -462,3 +462,41 @@ def load_epoch_price_frontier(data_dir: Path = DATA_DIR) -> pl.DataFrame:
 def load_epoch_price_other(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     """Epoch's other models above each threshold (same columns as the frontier, no prediction)."""
     return _epoch_points("epoch_price_other", data_dir)
+
+
+_ENERGY_UNIT_J = {"pJ": 1e-12, "nJ": 1e-9}
+
+
+def load_horowitz_energy(data_dir: Path = DATA_DIR) -> pl.DataFrame:
+    """Horowitz's 45 nm energy per operation (ISSCC 2014, Fig. 1.1.9), one row per operation.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``id`` (anchor id), ``operation`` (e.g. ``"32-bit FP multiply"``), ``kind`` (``"arithmetic"``
+        or ``"memory"`` for cache and DRAM accesses), ``joules`` (J per operation) and
+        ``verification``, sorted by ``joules``. Entries quoted as a range (the DRAM access,
+        1.3-2.6 nJ) have no single value and are left out.
+
+    Notes
+    -----
+    Read from ``data/curated/growth_rate_anchors.csv`` (ids ``horowitz_*``); chapters filter
+    ``kind`` instead of parsing the anchor table themselves.
+    """
+    df = load_growth_anchors(data_dir).filter(
+        pl.col("id").str.starts_with("horowitz_") & pl.col("value_number").is_not_null()
+    )
+    return (
+        df.select(
+            "id",
+            pl.col("quantity").str.replace(r" \(45 nm.*$", "").str.replace(r"^energy of an? ", "").alias("operation"),
+            pl.when(pl.col("id").str.contains("cache|dram"))
+            .then(pl.lit("memory"))
+            .otherwise(pl.lit("arithmetic"))
+            .alias("kind"),
+            (pl.col("value_number") * pl.col("unit").replace_strict(_ENERGY_UNIT_J, default=None)).alias("joules"),
+            "verification",
+        )
+        .drop_nulls("joules")
+        .sort(["joules", "id"])
+    )
