@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,32 @@ def test_no_function_definitions_in_notebooks(slug):
 def test_no_code_cell_over_20_lines(slug):
     long = {i: len(c) for i, c in code_cells(slug).items() if len(c) > MAX_CELL_LINES}
     assert not long, f"notebooks/{slug}.ipynb: code cells over {MAX_CELL_LINES} lines (cell index: lines): {long}"
+
+
+_HTML_TAG = re.compile(r"<(?:div|table|tr|td|th|p|details|summary|script|html|body|code|strong)\b")
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                ids.add(id(first.value))
+    return ids
+
+
+@pytest.mark.parametrize("mod", sorted(m for m in MODULES if m.startswith("scalinglab.book")))
+def test_book_modules_build_no_html_from_strings(mod):
+    """Run pages, banners and the run record come from Jinja2 templates in scalinglab/book/templates/."""
+    tree = ast.parse(MODULES[mod].read_text(encoding="utf-8"))
+    docs = _docstrings(tree)
+    found = [
+        f"line {node.lineno}: {node.value[:60]!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docs
+        and _HTML_TAG.search(node.value)
+    ]
+    assert not found, f"{mod} writes HTML in Python strings (use a template): {found}"
