@@ -44,7 +44,7 @@ def expand_grid(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
 def _vectorised_interconnect(points: Any) -> Any:
     """Closed-form glued numbers of *interconnect_scaling* for a frame of full parameter points.
 
-    Same calls as the chapter's notebook, on whole columns at once (scalinglab.collectives
+    Same calls as the chapter's notebook, on whole columns at once (scalinglab.models.collectives
     broadcasts): ring, in-network and two-level all-reduce of ``message_size_bytes`` over
     ``n_gpus`` (ms) and the tree/ring crossover size (bytes).
     """
