@@ -140,9 +140,10 @@ def test_loads_are_cached_per_process_and_keyed_by_content(scratch_data):
         again = data.load_gpu_specs(data_dir=scratch_data)
     assert data.loaders.read_count(path) == 1 and again.equals(first)
     raw = data.read_resource("nvidia_gpu_specs", data_dir=scratch_data)
-    assert data.read_resource("nvidia_gpu_specs", data_dir=scratch_data) is raw  # the same parsed frame
+    raw.insert_column(0, pl.Series("scribble", range(raw.height)))  # in place: must not reach the cache
+    assert "scribble" not in data.read_resource("nvidia_gpu_specs", data_dir=scratch_data).columns
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # touched, same content
-    assert data.read_resource("nvidia_gpu_specs", data_dir=scratch_data) is raw
+    assert data.read_resource("nvidia_gpu_specs", data_dir=scratch_data).equals(raw.drop("scribble"))
     assert data.loaders.read_count(path) == 2
     corrupt(path, 4, "tdp_w", "999")  # H100 is row 4: changed content is seen
     changed = data.load_gpu_specs(data_dir=scratch_data)

@@ -133,7 +133,7 @@ def read_resource(name: str, data_dir: Path = DATA_DIR) -> pl.DataFrame:
     with _LOCK:
         hit = _CACHE.get(key)
     if hit is not None and hit[:2] == (st.st_size, st.st_mtime_ns) and hit[3] == name:
-        return hit[4]
+        return hit[4].clone()  # a cheap copy: in-place frame methods cannot change the cached frame
     raw_bytes = path.read_bytes()
     _READS[key] = _READS.get(key, 0) + 1
     sha = hashlib.sha256(raw_bytes).hexdigest()
@@ -143,7 +143,7 @@ def read_resource(name: str, data_dir: Path = DATA_DIR) -> pl.DataFrame:
         frame = _parse_resource(res, path, raw_bytes, data_dir)
     with _LOCK:
         _CACHE[key] = (st.st_size, st.st_mtime_ns, sha, name, frame)
-    return frame
+    return frame.clone()
 
 
 def _parse_resource(res: dict, path: Path, raw_bytes: bytes, data_dir: Path) -> pl.DataFrame:
