@@ -138,7 +138,7 @@ def test_student_copy_has_no_solution_and_a_check_cell_per_numeric_exercise(slug
 
 
 @pytest.mark.notebook
-def test_make_student_writes_notebooks_that_run_and_checks_that_answer(tmp_path):
+def test_make_student_writes_notebooks_that_run_and_checks_that_answer(tmp_path, monkeypatch):
     out = tmp_path / "student"
     r = subprocess.run([sys.executable, "-m", "scalinglab.book.workshop", "student", "--out", str(out)],
                        cwd=REPO, capture_output=True, text=True, timeout=900)
@@ -152,6 +152,7 @@ def test_make_student_writes_notebooks_that_run_and_checks_that_answer(tmp_path)
     # every student notebook executes, self-check cells included (placeholder answers say "missing")
     from scalinglab.book import build
 
+    monkeypatch.setenv(S.ENV_VAR, str(out / "_checks.json"))  # the kernel runs in a scratch directory
     for nb_path in sorted(out.glob("*.ipynb")):
         done = build.execute(nb_path.stem, tmp_path / "ran" / nb_path.name, source=nb_path)
         ran = nbformat.read(done, as_version=4)
