@@ -21,14 +21,15 @@ CHAPTER_DEPS = $(shell python3 -m scalinglab.book.deps $(1))
 SITE_DEPS := $(EXECUTED) $(shell find book -type f 2>/dev/null) _config.yml _toc.yml $(shell find scalinglab/charts -name "*.py") requirements.txt
 ENV_STAMP := $(VENV)/.installed
 
-.PHONY: help book notebooks test test-fast lint lab clean env lock chromium run
+.PHONY: help book notebooks test test-fast lint lab lab-env clean env lock chromium run student check wheelhouse
 
 help:
 	@echo "make book   build the HTML book into _build/html (sets up .venv on first use)"
 	@echo "make test   lint, then run the whole test suite (installs Debian's Chromium if missing)"
 	@echo "make test-fast   package and schema tests only: no kernel, no browser (under a minute)"
 	@echo "make lint   ruff check and ruff format --check (configured in pyproject.toml)"
-	@echo "make lab    JupyterLab on notebooks/ (its own environment, .venv-lab)"
+	@echo "make lab    JupyterLab on notebooks/ (its own environment, .venv-lab; LAB_DIR=student for the workshop copies)"
+	@echo "make student / check / wheelhouse   workshop kit: student notebooks, setup check, offline wheelhouse"
 	@echo "make run CHAPTER=slug ARGS='-p name value ...'   rerun one chapter with new parameters"
 	@echo "make clean  remove built and executed outputs (keeps .venv and runs/)"
 	@echo "make lock   regenerate requirements*.txt from requirements*.in"
@@ -37,9 +38,10 @@ env: $(ENV_STAMP)
 
 $(ENV_STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
+	$(if $(WHEELHOUSE),python3 scalinglab/book/workshop/wheelhouse.py $(WHEELHOUSE) requirements.txt)
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_SOURCE) -r requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (scalinglab)" > /dev/null
-	npm install --prefix $(VENV)/npm --no-audit --no-fund --silent mathjax@$(MATHJAX_VERSION)
+	npm install --prefix $(VENV)/npm --no-audit --no-fund --silent $(if $(WHEELHOUSE),$(abspath $(WHEELHOUSE))/mathjax-$(MATHJAX_VERSION).tgz,mathjax@$(MATHJAX_VERSION))
 	@touch $@
 
 VEGA_RUNTIME := _build/generated/static/vega-runtime.js
@@ -83,13 +85,34 @@ run: $(ENV_STAMP)
 	@test -n "$(CHAPTER)" || (echo "usage: make run CHAPTER=slug ARGS='-p name value ...'" >&2; exit 2)
 	$(VENV)/bin/scalinglab run $(CHAPTER) $(ARGS)
 
+# WHEELHOUSE=dir installs from a local wheelhouse with no network (see book/workshop.md).
+PIP_SOURCE := $(if $(WHEELHOUSE),--no-index --find-links $(WHEELHOUSE))
+WHEELHOUSE_DIR := wheelhouse
+LAB_DIR   := notebooks
+
 $(LAB_VENV)/.installed: requirements-lab.txt pyproject.toml
+	$(if $(WHEELHOUSE),python3 scalinglab/book/workshop/wheelhouse.py $(WHEELHOUSE) requirements-lab.txt)
 	@test -x $(LAB_VENV)/bin/python || python3 -m venv $(LAB_VENV)
-	$(LAB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt 2> >(grep -v "^WARNING: Location" >&2)
+	$(LAB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(PIP_SOURCE) -r requirements-lab.txt 2> >(grep -v "^WARNING: Location" >&2)
 	@touch $@
 
+lab-env: $(LAB_VENV)/.installed
+
 lab: $(LAB_VENV)/.installed
-	JUPYTER_PATH= $(LAB_VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	cd $(LAB_DIR) && JUPYTER_PATH= SCALINGLAB_INLINE_VEGA=1 $(CURDIR)/$(LAB_VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Workshop kit (book/workshop.md): student notebooks, the setup check, an offline wheelhouse.
+student: $(ENV_STAMP)
+	$(PY) -m scalinglab.book.workshop student
+
+check: $(ENV_STAMP)
+	$(PY) -m scalinglab.book.workshop check
+
+wheelhouse: $(ENV_STAMP)
+	$(PY) -m pip wheel --quiet --disable-pip-version-check -r requirements-lab.txt -w $(WHEELHOUSE_DIR) 2> >(grep -v "^WARNING: Location" >&2)
+	$(PY) -m pip download --quiet --disable-pip-version-check "setuptools>=68" wheel -d $(WHEELHOUSE_DIR) 2> >(grep -v "^WARNING: Location" >&2)
+	cd $(WHEELHOUSE_DIR) && npm pack --silent mathjax@$(MATHJAX_VERSION) > /dev/null
+	python3 scalinglab/book/workshop/wheelhouse.py $(WHEELHOUSE_DIR) requirements-lab.txt
 
 lock:
 	uv pip compile requirements.in -o requirements.txt --python-version 3.11 -q

@@ -69,6 +69,9 @@ def enable() -> None:
     alt.theme.enable(THEME_NAME)
     alt.renderers.set_embed_options(actions={"export": True, "source": False, "compiled": False, "editor": False})
     alt.data_transformers.disable_max_rows()
+    from scalinglab.charts.frontend import inline_runtime
+
+    inline_runtime()
 
 
 def finish(chart: alt.TopLevelMixin, title: str, source: str, subtitle: str | list[str] | None = None,
