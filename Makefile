@@ -75,7 +75,7 @@ test: lint book chromium
 # The inner loop: every test not marked notebook (starts a kernel) or browser (drives Chromium);
 # tests/conftest.py applies both markers automatically.
 test-fast: $(ENV_STAMP)
-	$(VENV)/bin/pytest -q -m "not notebook and not browser"
+	$(VENV)/bin/pytest -q -m "not notebook and not browser and not slow"
 
 lint: $(ENV_STAMP)
 	$(VENV)/bin/ruff check .
