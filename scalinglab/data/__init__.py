@@ -24,6 +24,7 @@ from scalinglab.data.loaders import (
     load_epoch_price_frontier,
     load_epoch_price_other,
 )
+from scalinglab.data.gpu_clusters import CERTAINTY_LEVELS, load_gpu_clusters
 
 __all__ = [
     "files_read",
@@ -46,4 +47,6 @@ __all__ = [
     "load_epoch_price_fits",
     "load_epoch_price_frontier",
     "load_epoch_price_other",
+    "CERTAINTY_LEVELS",
+    "load_gpu_clusters",
 ]
