@@ -128,7 +128,8 @@ def check_window(clusters: pl.DataFrame, precision: str, top_n: int, min_certain
     return n
 
 
-def _fit(rows: pl.DataFrame, col: str, confidence_level: float) -> fits.LogLinearFit | None:
+def fit_quantity(rows: pl.DataFrame, col: str, confidence_level: float) -> fits.LogLinearFit | None:
+    """Log-linear fit of column ``col`` against ``year`` on the rows that have it; None under 3 rows."""
     r = rows.filter(pl.col(col).is_not_null())
     if r.height < 3 or r["year"].max() == r["year"].min():
         return None
@@ -144,7 +145,7 @@ def growth_table(rows: pl.DataFrame, confidence_level: float) -> pl.DataFrame:
     """
     out = []
     for q, label in QUANTITIES:
-        f = _fit(rows, q, confidence_level)
+        f = fit_quantity(rows, q, confidence_level)
         out.append({"quantity": q, "label": label, "n": 0 if f is None else f.n,
                     "x_per_year": None if f is None else f.factor_per_year,
                     "ci_low": None if f is None else f.factor_per_year_ci[0],
@@ -205,10 +206,19 @@ class Result:
     spending_share_pct: float
     efficiency_share_pct: float
     verdict_performance: str
+    verdict_performance_phrase: str
+    verdict_cost_energy_phrase: str
     verdict_cost_energy: str
     verdict_energy: str
     verdict_cost: str
     confidence_pct: float
+
+
+#: verdict word -> phrase used in the prose
+PERFORMANCE_PHRASES = {"below": "lies below", "overlaps": "overlaps", "above": "lies above"}
+COST_ENERGY_PHRASES = {"slower": "more slowly than performance rises", "as fast": "as fast as performance rises",
+                       "faster": "faster than performance rises",
+                       "mixed": "at different paces, one keeping up with performance and one not"}
 
 
 def _compare(lo: float, hi: float, ref_lo: float, ref_hi: float) -> str:
@@ -237,6 +247,7 @@ def analyse(clusters: pl.DataFrame, precision: str, top_n: int, min_certainty: s
     v_cost = _compare(fpu["ci_low"], fpu["ci_high"], perf["ci_low"], perf["ci_high"])
     words = {"below": "slower", "overlaps": "as fast", "above": "faster"}
     v_ce = words[v_energy] if v_energy == v_cost else "mixed"
+    v_perf = _compare(perf["ci_low"], perf["ci_high"], PROMISE_LOW, PROMISE_HIGH)
     spending = 100 * (power.get("share_power", math.nan) + cost.get("share_cost", math.nan)) / 2
     res = Result(
         leading_systems_n=rows.height, pool_systems_n=ranked.height, rank_compared_n=compared.height,
@@ -255,7 +266,22 @@ def analyse(clusters: pl.DataFrame, precision: str, top_n: int, min_certainty: s
         identity_error=abs(chips.get("g_performance", 0) - chips.get("g_chips", 0) - chips.get("g_per_chip", 0)),
         power_share_pct=100 * power.get("share_power", math.nan), cost_share_pct=100 * cost.get("share_cost", math.nan),
         spending_share_pct=spending, efficiency_share_pct=100 - spending,
-        verdict_performance=_compare(perf["ci_low"], perf["ci_high"], PROMISE_LOW, PROMISE_HIGH),
+        verdict_performance=v_perf, verdict_performance_phrase=PERFORMANCE_PHRASES[v_perf],
+        verdict_cost_energy_phrase=COST_ENERGY_PHRASES[v_ce],
         verdict_cost_energy=v_ce, verdict_energy=words[v_energy], verdict_cost=words[v_cost],
         confidence_pct=100 * confidence_level)
     return res, ranked, growth
+
+
+def growth_table_display(growth: pl.DataFrame):
+    """Reader-facing table of :func:`growth_table` (great_tables, via :func:`scalinglab.charts.table`)."""
+    from scalinglab import charts
+
+    return charts.table(growth.select("label", "n", "x_per_year", "ci_low", "ci_high", "r_squared"),
+                        title="Growth per year of the leading systems", source=SOURCE,
+                        labels={"label": "Quantity (unit)", "n": "Systems", "x_per_year": "Growth (x per year)",
+                                "ci_low": "Interval low (x)", "ci_high": "Interval high (x)", "r_squared": "R²"},
+                        decimals={"x_per_year": 2, "ci_low": 2, "ci_high": 2, "r_squared": 2})
+
+
+SOURCE = "Epoch AI, 'Data on GPU Clusters' (CC BY 4.0); fits by this book"
