@@ -10,8 +10,8 @@ from scalinglab import charts
 from scalinglab.analyses import datacentre_scale as dc
 from scalinglab.models import fits
 
-SOURCE = "Epoch AI, 'Data on GPU Clusters', epoch.ai/data/gpu-clusters (CC BY 4.0); fits by this book"
-CHIP_SOURCE = "curated NVIDIA spec table; Epoch AI hardware prices (CC BY 4.0)"
+SOURCE = "Epoch AI, 'Data on GPU Clusters' (CC BY 4.0), epoch.ai; fits: this book"
+CHIP_SOURCE = "NVIDIA spec table; Epoch AI hardware prices (CC BY 4.0)"
 _UTC_DATE = alt.Scale(type="utc")
 _EXP = alt.Axis(format=".0e")
 
@@ -123,11 +123,21 @@ def efficiency_chart(rows: pl.DataFrame, chips: pl.DataFrame, precision: str) ->
                                             alt.Tooltip(f"{q}:Q", title=title, format=".3~e"),
                                             alt.Tooltip("tdp_w:Q", title="TDP (W)"),
                                             alt.Tooltip("purchase_usd:Q", title="purchase (USD)", format=",.0f")])
-        panels.append((a + b).properties(title=title, width=dc_width(), height=220))
+        trend = []
+        for lvl, df, yr in (("leading systems", rows, "year"), ("single NVIDIA GPUs", chips, "year")):
+            d = df.filter(pl.col(q).is_not_null())
+            f = fits.fit_loglinear(d[yr].to_numpy(), d[q].to_numpy())
+            trend.append(_fit_frame(f).select("date", pl.col("fit").alias(q)).with_columns(
+                pl.lit(lvl).alias("level"), pl.lit(f"{f.factor_per_year:.2f}x per year").alias("trend")))
+        lines = alt.Chart(pl.concat(trend)).mark_line(strokeDash=[4, 3]).encode(
+            x=x, y=y, color=color, detail="level:N",
+            tooltip=[alt.Tooltip("level:N"), alt.Tooltip("trend:N", title="fitted trend")])
+        panels.append((lines + a + b).properties(title=title, width=dc_width(), height=220))
     return charts.finish(alt.vconcat(*panels).resolve_scale(color="shared"),
                          "Efficiency: data centres against their chips", f"{SOURCE}; {CHIP_SOURCE}",
-                         subtitle="Systems: performance / power capacity and / hardware cost; "
-                                  "GPUs: dense peak / TDP and / median purchase price")
+                         subtitle=["Systems: performance / power capacity and / hardware cost; "
+                                   "GPUs: dense peak / TDP and / median purchase price",
+                                   "Dashed: log-linear fits (systems over the window, GPUs over all generations)"])
 
 
 def dc_width() -> int:
