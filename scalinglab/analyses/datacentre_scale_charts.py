@@ -11,7 +11,7 @@ from scalinglab.analyses import datacentre_scale as dc
 from scalinglab.models import fits
 
 SOURCE = "Epoch AI, 'Data on GPU Clusters' (CC BY 4.0), epoch.ai; fits: this book"
-CHIP_SOURCE = "NVIDIA spec table; Epoch AI hardware prices (CC BY 4.0)"
+EFFICIENCY_SOURCE = "Epoch AI, GPU clusters and hardware prices (CC BY 4.0); NVIDIA spec table"
 _UTC_DATE = alt.Scale(type="utc")
 _EXP = alt.Axis(format=".0e")
 
@@ -76,28 +76,28 @@ def decomposition_chart(parts: pl.DataFrame) -> alt.TopLevelMixin:
     :func:`decomposition_frame`).
     """
     bars = alt.Chart(parts).mark_bar().encode(
-        y=alt.Y("identity:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("log10_per_year:Q", title="Growth per year, orders of magnitude (log10 of x per year)"),
+        y=alt.Y("identity:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
+        x=alt.X("log10_per_year:Q", title="Growth per year, log10 of (x per year)"),
         color=alt.Color("part:N", title="Factor", sort=None),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("identity:N"), alt.Tooltip("part:N", title="factor"),
                  alt.Tooltip("x_per_year:Q", title="x per year", format=".2f"),
                  alt.Tooltip("share_pct:Q", title="share of log growth (%)", format=".0f")])
     return charts.finish(bars, "Where the performance growth comes from", SOURCE,
-                         subtitle="Each bar is the fitted log growth of performance on the same leading systems, "
-                                  "split exactly into its two factors", height=150)
+                         subtitle=["Each bar: the fitted log growth of performance = factor A x factor B,",
+                                   "on the leading systems that report both"], width=300, height=150)
 
 
 def decomposition_frame(rows: pl.DataFrame) -> pl.DataFrame:
     """The three identities of :func:`decomposition_chart` from the window's leading systems."""
     out = []
-    for k, (a, b, name) in enumerate((("chips", "per_chip", "chips x FLOP/s per chip"),
-                                      ("power", "flops_per_watt", "power x FLOP/s per watt"),
-                                      ("cost", "flops_per_usd", "cost x FLOP/s per dollar"))):
+    for k, (a, b, name) in enumerate((("chips", "per_chip", "chips x per chip"),
+                                      ("power", "flops_per_watt", "power x per watt"),
+                                      ("cost", "flops_per_usd", "cost x per dollar"))):
         d = dc.decompose(rows, "performance", (a, b))
         for i, p in enumerate((a, b)):
             g = d[f"g_{p}"]
-            out.append({"identity": f"performance = {name} ({d['n']} systems)", "part": dict(dc.QUANTITIES)[p],
+            out.append({"identity": f"{name} ({d['n']} systems)", "part": dict(dc.QUANTITIES)[p],
                         "order": i, "log10_per_year": g / np.log(10), "x_per_year": float(np.exp(g)),
                         "share_pct": 100 * d[f"share_{p}"], "k": k})
     return pl.DataFrame(out).sort(["k", "order"])
@@ -134,7 +134,7 @@ def efficiency_chart(rows: pl.DataFrame, chips: pl.DataFrame, precision: str) ->
             tooltip=[alt.Tooltip("level:N"), alt.Tooltip("trend:N", title="fitted trend")])
         panels.append((lines + a + b).properties(title=title, width=dc_width(), height=220))
     return charts.finish(alt.vconcat(*panels).resolve_scale(color="shared"),
-                         "Efficiency: data centres against their chips", f"{SOURCE}; {CHIP_SOURCE}",
+                         "Efficiency: data centres against their chips", EFFICIENCY_SOURCE,
                          subtitle=["Systems: performance / power capacity and / hardware cost; "
                                    "GPUs: dense peak / TDP and / median purchase price",
                                    "Dashed: log-linear fits (systems over the window, GPUs over all generations)"])
