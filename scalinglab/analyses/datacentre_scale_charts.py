@@ -185,5 +185,5 @@ def projection_chart(fan: pl.DataFrame, planned: pl.DataFrame, rows: pl.DataFram
         panels.append((band + lines + dots).properties(title=label, width=dc_width(), height=200))
     return charts.finish(alt.vconcat(*panels).resolve_scale(color="shared", shape="shared", strokeDash="shared"),
                          f"Projected to {projection_year}: the fitted trend against 2x and 3x per year", SOURCE,
-                         subtitle="Band: the fit's interval; lines start from the fitted value at the last "
-                                  "leading system; planned systems at the start of their planned year")
+                         subtitle=["Band: the fit's interval; lines start from the fitted value at the last leading system",
+                                   "Planned systems (squares) sit at the start of their planned year and are not fitted"])
