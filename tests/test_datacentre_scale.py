@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import json
 import math
-import shutil
 
 import numpy as np
 import polars as pl
@@ -49,7 +48,7 @@ def test_loader_types_units_and_counts(clusters):
     assert clusters["row"].to_list() == list(range(1, 787))
 
 
-def _tmp_package(tmp_path, edit) -> "pathlib.Path":  # noqa: F821
+def _tmp_package(tmp_path, edit) -> pathlib.Path:  # noqa: F821
     """A data folder holding only the GPU-cluster resource, with the CSV's records changed by ``edit``."""
     pkg = json.loads((paths.DATA_DIR / "datapackage.json").read_text())
     pkg["resources"] = [r for r in pkg["resources"] if r["name"] == "epoch_gpu_clusters"]
@@ -126,7 +125,7 @@ def test_growth_fit_recovers_a_known_rate():
 
 
 def test_decomposition_identity_on_the_data(clusters):
-    res, ranked, growth = dc.analyse(clusters, "16-bit", 10, "Likely", 2019, 2025, 0.95)
+    res, ranked, _ = dc.analyse(clusters, "16-bit", 10, "Likely", 2019, 2025, 0.95)
     assert res.identity_error < 1e-9
     assert res.chips_share_pct + res.per_chip_share_pct == pytest.approx(100.0, abs=1e-9)
     rows = dc.window(ranked, 2019, 2025)

@@ -10,8 +10,8 @@ import re
 
 import papermill as pm
 import pytest
-
 from conftest import assert_named_parameter_error, glued, run_papermill
+
 from scalinglab import data, paths
 from scalinglab.analyses import datacentre_scale as dc
 from scalinglab.book import schemas
@@ -70,7 +70,7 @@ def test_notebook_conventions():
             continue
         src = "".join(c["source"])
         assert len(src.splitlines()) <= 20, src[:80]
-        assert not re.search(r"^\s*def ", src, re.M), src[:80]
+        assert not re.search(r"^\s*def ", src, re.MULTILINE), src[:80]
         tags = c["metadata"].get("tags", [])
         assert tags, src[:80]
     assert cells[2]["metadata"]["tags"] == ["parameters", "hide-input"]

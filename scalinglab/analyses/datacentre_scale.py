@@ -60,7 +60,10 @@ def quantity_columns(df: pl.DataFrame, precision: str) -> pl.DataFrame:
     efficiencies are performance / (power in W) and performance / cost. Non-positive values become null.
     """
     perf = pl.col(PRECISIONS[precision][0])
-    pos = lambda e: pl.when(e > 0).then(e)  # noqa: E731
+
+    def pos(e: pl.Expr) -> pl.Expr:
+        return pl.when(e > 0).then(e)
+
     return df.with_columns(
         pos(perf).alias("performance"), pos(pl.col("ai_chips")).alias("chips"),
         pos(perf / pl.col("ai_chips")).alias("per_chip"), pos(pl.col("power_mw")).alias("power"),

@@ -63,10 +63,10 @@ def leading_chart(ranked: pl.DataFrame, rows: pl.DataFrame, f: fits.LogLinearFit
     lo, hi = f.factor_per_year_ci
     return charts.finish(everything + band + line + lead,
                          f"Leading AI supercomputers grew {f.factor_per_year:.1f}x per year",
-                         SOURCE, subtitle=[f"Blue: the {rows.height} systems in the top {top_n} when first operational, "
-                                           f"{start_year}-{end_year}; grey: every other operational system",
-                                           f"Orange: log-linear fit and its {100 * f.confidence_level:.0f}% band "
-                                           f"({lo:.2f}-{hi:.2f}x per year)"])
+                         SOURCE, subtitle=[(f"Blue: the {rows.height} systems in the top {top_n} when first operational, "
+                                            f"{start_year}-{end_year}; grey: every other operational system"),
+                                           (f"Orange: log-linear fit and its {100 * f.confidence_level:.0f}% band "
+                                            f"({lo:.2f}-{hi:.2f}x per year)")])
 
 
 def decomposition_chart(parts: pl.DataFrame) -> alt.TopLevelMixin:
@@ -135,8 +135,8 @@ def efficiency_chart(rows: pl.DataFrame, chips: pl.DataFrame, precision: str) ->
         panels.append((lines + a + b).properties(title=title, width=dc_width(), height=220))
     return charts.finish(alt.vconcat(*panels).resolve_scale(color="shared"),
                          "Efficiency: data centres against their chips", EFFICIENCY_SOURCE,
-                         subtitle=["Systems: performance / power capacity and / hardware cost; "
-                                   "GPUs: dense peak / TDP and / median purchase price",
+                         subtitle=[("Systems: performance / power capacity and / hardware cost; "
+                                    "GPUs: dense peak / TDP and / median purchase price"),
                                    "Dashed: log-linear fits (systems over the window, GPUs over all generations)"])
 
 
@@ -154,7 +154,6 @@ def projection_chart(fan: pl.DataFrame, planned: pl.DataFrame, rows: pl.DataFram
         f = fan.filter(pl.col("quantity") == q)
         ax = alt.Axis(format="~g") if q == "power" else _EXP
         x = alt.X("year:Q", title="Year", axis=alt.Axis(format="d"))
-        y = alt.Y("central:Q", title=f"{label}, log scale", scale=alt.Scale(type="log"), axis=ax)
         band = alt.Chart(f).mark_area(opacity=0.25, color=charts.OKABE_ITO[1]).encode(
             x=x, y=alt.Y("low:Q", title=f"{label}, log scale", scale=alt.Scale(type="log"), axis=ax), y2="high:Q",
             tooltip=[alt.Tooltip("year:Q", format=".1f"), alt.Tooltip("low:Q", format=".3~e"),

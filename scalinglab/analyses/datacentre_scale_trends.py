@@ -230,8 +230,8 @@ def robustness_summary(table: pl.DataFrame) -> RobustnessSummary:
     """Smallest and largest fitted rate in :func:`robustness`'s table and where they occur."""
     t = table.filter(pl.col("x_per_year").is_not_null()).sort("x_per_year", maintain_order=True)
     lo, hi = t.row(0, named=True), t.row(-1, named=True)
-    name = lambda r: f"top {r['top_n']} from {r['start_year']}"  # noqa: E731
-    return RobustnessSummary(lo["x_per_year"], hi["x_per_year"], t.height, name(lo), name(hi))
+    return RobustnessSummary(lo["x_per_year"], hi["x_per_year"], t.height,
+                             f"top {lo['top_n']} from {lo['start_year']}", f"top {hi['top_n']} from {hi['start_year']}")
 
 
 def robustness_display(table: pl.DataFrame, confidence_level: float):

@@ -66,4 +66,4 @@ class DatacentreScaleParams(ChapterParams):
         check_window(clusters, self.precision, self.top_n, self.min_certainty, self.start_year, self.end_year)
 
 
-__all__ = ["DatacentreScaleParams", "MIN_LEADING_SYSTEMS"]
+__all__ = ["MIN_LEADING_SYSTEMS", "DatacentreScaleParams"]
