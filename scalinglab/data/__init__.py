@@ -30,6 +30,7 @@ from scalinglab.data.loaders import (
     resource_descriptor,
     resource_path,
 )
+from scalinglab.data.gpu_clusters import CERTAINTY_LEVELS, load_gpu_clusters
 
 __all__ = [
     "catalog",
@@ -54,4 +55,6 @@ __all__ = [
     "load_epoch_price_fits",
     "load_epoch_price_frontier",
     "load_epoch_price_other",
+    "CERTAINTY_LEVELS",
+    "load_gpu_clusters",
 ]
