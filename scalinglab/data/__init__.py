@@ -47,3 +47,12 @@ __all__ = [
     "load_epoch_price_frontier",
     "load_epoch_price_other",
 ]
+
+# MLPerf Inference results (chapter software_speedup)
+from scalinglab.data.mlperf import (  # noqa: E402
+    MLPERF_METRICS,
+    MLPERF_SCENARIOS,
+    load_mlperf_inference,
+)
+
+__all__ += ["MLPERF_METRICS", "MLPERF_SCENARIOS", "load_mlperf_inference"]
