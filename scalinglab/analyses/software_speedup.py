@@ -258,6 +258,7 @@ class SeriesSpeedups:
     n_series: int
     n_proxy_values: int
     n_excluded_proxy_values: int
+    no_gain_below_x: float
     system: str
     accelerator: str
     first_round: str
@@ -280,7 +281,7 @@ def series_speedups(series: pl.DataFrame, n_excluded_proxy_values: int = 0) -> S
         llama2_offline_speedup_x=span("llama2-70b", "Offline"), llama2_server_speedup_x=span("llama2-70b", "Server"),
         flat_benchmarks=text or "none", n_flat=flat.height, n_series=last.height,
         n_proxy_values=int(series["proxy"].sum()), n_excluded_proxy_values=int(n_excluded_proxy_values),
-        system=series["system"][0], accelerator=series["accelerator"][0],
+        no_gain_below_x=NO_GAIN_BELOW_X, system=series["system"][0], accelerator=series["accelerator"][0],
         first_round=series.sort("publication_date")["round"][0], last_round=series.sort("publication_date")["round"][-1],
     )
 
@@ -429,7 +430,9 @@ def headline_split(acc: pl.DataFrame, split: pl.DataFrame, scenario: str) -> HwS
         hw_factor_x=float(r["hw_factor_x"]), sw_factor_x=float(r["sw_factor_x"]),
         total_factor_x=float(r["total_factor_x"]), split_gpu=r["gpu"], split_round=r["round"],
         split_base_round=r["base_round"], split_scenario=s, split_sw_months=int(r["sw_months"]),
-        sw_factor_x_per_year=float(per_year), hw_vs_sw="larger" if r["hw_factor_x"] > per_year else "smaller",
+        sw_factor_x_per_year=float(per_year),
+        hw_vs_sw=("not comparable (no later H100 round)" if r["sw_factor_x_per_year"] is None
+                  else "larger" if r["hw_factor_x"] > per_year else "smaller"),
         split_uses_proxy=bool(r["uses_proxy"]), not_split=not_split,
     )
 
