@@ -69,7 +69,7 @@ def samples_table(include_proxy_rows: bool = True, results: pl.DataFrame | None 
     df = df.with_columns(
         (pl.col("proxy_folder") | pl.col("third_party_copy")).alias("proxy"),
         pl.when(pl.col("proxy_folder") & pl.col("third_party_copy"))
-        .then(pl.lit("-99.9 result stands in for -99; third-party copy of the v5.0 results"))
+        .then(pl.lit("-99.9 result standing in for -99, from the third-party v5.0 copy"))
         .when(pl.col("proxy_folder")).then(pl.lit("-99.9 result stands in for -99"))
         .when(pl.col("third_party_copy")).then(pl.lit("third-party copy of the v5.0 results"))
         .otherwise(None).alias("proxy_reason"),

@@ -19,6 +19,11 @@ DERIVED_NOTE = ("Ratios, per-accelerator values and annualised rates are derived
 PROXY_MARK = "yes (proxy)"
 
 
+def _as_printed(col: str = "samples_per_s") -> pl.Expr:
+    """The system throughput with up to six significant digits, as LoadGen prints it."""
+    return pl.col(col).map_elements(lambda v: f"{v:,.6g}", return_dtype=pl.String).alias(col)
+
+
 def _proxy_text(col: str = "proxy") -> pl.Expr:
     return pl.when(pl.col(col)).then(pl.lit(PROXY_MARK)).otherwise(pl.lit("no"))
 
@@ -33,6 +38,10 @@ def _proxy_notes(rows: pl.DataFrame, n_excluded: int, include_proxy_rows: bool) 
     return notes
 
 
+def _one(rows: pl.DataFrame, col: str) -> str:
+    return ", ".join(sorted(rows[col].unique())) if rows.height else "none"
+
+
 def speedup_chart(series: pl.DataFrame) -> alt.Chart:
     """Speed-up against the first round, by publication month (UTC), one line per benchmark and scenario, log axis.
 
@@ -45,11 +54,11 @@ def speedup_chart(series: pl.DataFrame) -> alt.Chart:
         _proxy_text().alias("proxy_value"),
     ).select("date", "series", "benchmark_name", "scenario", "round", "division", "submitter", "system", "benchmark",
              "software", "samples_per_s", "speedup_vs_first_x", "proxy_value", "proxy")
-    x = alt.X("date:T", timeUnit="utcyearmonth", scale=alt.Scale(type="utc"),
-              title="Publication month of the MLPerf round (UTC)", axis=alt.Axis(format="%b %Y", labelAngle=-30))
+    x = alt.X("date:T", timeUnit="utcyearmonth", scale=alt.Scale(type="utc", padding=16),
+              title="Publication month of the round (UTC)", axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=5))
     lo, hi = float(d["speedup_vs_first_x"].min()), float(d["speedup_vs_first_x"].max())
     y = alt.Y("speedup_vs_first_x:Q", scale=alt.Scale(type="log", domain=[lo / 1.15, hi * 1.15], nice=False),
-              title="Speed-up over the first round (x, samples/s ratio, derived), log scale")
+              title="Speed-up over first round (x, derived), log")
     color = alt.Color("benchmark_name:N", title="Benchmark")
     dash = alt.StrokeDash("scenario:N", title="Scenario", sort=["Offline", "Server"])
     tips = [alt.Tooltip("series:N", title="Benchmark, scenario"), alt.Tooltip("round:N", title="Round"),
@@ -67,21 +76,23 @@ def speedup_chart(series: pl.DataFrame) -> alt.Chart:
     system = series["system"][0] if series.height else ""
     return charts.finish(
         alt.layer(lines, filled, hollow),
-        title="Same hardware, newer software: MLPerf Inference throughput over the first round",
-        subtitle=[f"System {system}, closed division, submitter NVIDIA; Offline and Server never mixed; "
-                  "hollow points are proxy values", DERIVED_NOTE],
-        source=SOURCE, width=560, height=340)
+        title="Same hardware, newer software: MLPerf Inference",
+        subtitle=[f"System {system}", "Closed division, datacenter, submitter NVIDIA; samples/s ratios",
+                  "Offline and Server never mixed; hollow points are proxy values",
+                  "Derived from MLPerf Inference results, not official MLPerf results"],
+        source="MLCommons MLPerf Inference v3.0-v5.0 (Apache-2.0)", width=500, height=320)
 
 
 def rounds_table(series: pl.DataFrame, n_excluded: int, include_proxy_rows: bool):
     """Throughput per round with its ratios to the first and the previous round and the annualised rate."""
     d = series.sort(["benchmark_name", "scenario", "publication_date"], maintain_order=True).select(
         "benchmark_name", "scenario", "round", pl.col("publication_date").dt.strftime("%Y-%m").alias("published"),
-        "division", "submitter", "system", "benchmark", "software", "samples_per_s", "speedup_vs_first_x",
+        "benchmark", "software", _as_printed(), "speedup_vs_first_x",
         "speedup_vs_previous_x", "annualised_vs_first_x_per_year", _proxy_text().alias("proxy_value"))
     return charts.table(
         d, title="Same system, successive rounds: throughput and speed-ups",
-        subtitle="MLPerf Inference datacenter, closed division, submitter NVIDIA; samples/s in every round",
+        subtitle=f"System {_one(series, 'system')}; MLPerf Inference datacenter, closed division, submitter NVIDIA; "
+                 "samples/s in every round",
         source=SOURCE, notes=_proxy_notes(series, n_excluded, include_proxy_rows),
         labels={"benchmark_name": "Benchmark", "scenario": "Scenario", "round": "Round", "published": "Published",
                 "division": "Division", "submitter": "Submitter", "system": "System", "benchmark": "Results folder",
@@ -116,7 +127,7 @@ def window_table(pairs: pl.DataFrame, system: str, n_excluded: int, include_prox
 def accelerator_table(acc: pl.DataFrame, n_excluded: int, include_proxy_rows: bool):
     """Llama 2 70B samples/s per accelerator by GPU and round (derived)."""
     d = acc.select("scenario", "gpu", "round", pl.col("publication_date").dt.strftime("%Y-%m").alias("published"),
-                   "division", "submitter", "system", "accelerators_per_system", "benchmark", "samples_per_s",
+                   "system", "accelerators_per_system", "benchmark", _as_printed(),
                    "samples_per_s_per_accelerator", _proxy_text().alias("proxy_value"))
     return charts.table(
         d, title="Llama 2 70B throughput per accelerator, by GPU and round",
@@ -133,8 +144,7 @@ def accelerator_table(acc: pl.DataFrame, n_excluded: int, include_proxy_rows: bo
 def split_table(split: pl.DataFrame, include_proxy_rows: bool, not_split: str):
     """Hardware factor x software factor = total, per newer GPU and round, against the H100's first round."""
     d = split.select(
-        "scenario", "gpu", "round", "base_round", "samples_per_s_per_accelerator", "h100_same_round", "h100_base",
-        "hw_factor_x", "sw_factor_x", (pl.col("hw_factor_x") * pl.col("sw_factor_x")).alias("product_x"),
+        "scenario", "gpu", "round", "base_round", "hw_factor_x", "sw_factor_x", (pl.col("hw_factor_x") * pl.col("sw_factor_x")).alias("product_x"),
         "total_factor_x", "sw_factor_x_per_year", _proxy_text("uses_proxy").alias("proxy_value"))
     notes = [DERIVED_NOTE, "Hardware factor: GPU / H100 in the same round. Software factor: H100 in that round / H100 "
              "in its first round. Their product equals the total, GPU / H100 in its first round.",
@@ -153,5 +163,4 @@ def split_table(split: pl.DataFrame, include_proxy_rows: bool, not_split: str):
                 "sw_factor_x": "Software factor (x, derived)", "product_x": "Hardware x software (x)",
                 "total_factor_x": "Total (x, derived)", "sw_factor_x_per_year": "Software factor per year (x, derived)",
                 "proxy_value": "Proxy value"},
-        decimals={c: 2 for c in ("samples_per_s_per_accelerator", "h100_same_round", "h100_base", "hw_factor_x",
-                                 "sw_factor_x", "product_x", "total_factor_x", "sw_factor_x_per_year")})
+        decimals={c: 2 for c in ("hw_factor_x", "sw_factor_x", "product_x", "total_factor_x", "sw_factor_x_per_year")})
