@@ -10,8 +10,8 @@ import math
 import papermill as pm
 import pytest
 import vl_convert as vlc
-
 from conftest import assert_named_parameter_error, glued, run_papermill
+
 from scalinglab import charts, paths
 from scalinglab.analyses import software_speedup as sw
 from scalinglab.book import schemas

@@ -144,10 +144,11 @@ def accelerator_table(acc: pl.DataFrame, n_excluded: int, include_proxy_rows: bo
 def split_table(split: pl.DataFrame, include_proxy_rows: bool, not_split: str):
     """Hardware factor x software factor = total, per newer GPU and round, against the H100's first round."""
     d = split.select(
-        "scenario", "gpu", "round", "base_round", "hw_factor_x", "sw_factor_x", (pl.col("hw_factor_x") * pl.col("sw_factor_x")).alias("product_x"),
+        "scenario", "gpu", "round", "base_round", "hw_factor_x", "sw_factor_x",
+        (pl.col("hw_factor_x") * pl.col("sw_factor_x")).alias("product_x"),
         "total_factor_x", "sw_factor_x_per_year", _proxy_text("uses_proxy").alias("proxy_value"))
-    notes = [DERIVED_NOTE, "Hardware factor: GPU / H100 in the same round. Software factor: H100 in that round / H100 "
-             "in its first round. Their product equals the total, GPU / H100 in its first round.",
+    notes = [DERIVED_NOTE, ("Hardware factor: GPU / H100 in the same round. Software factor: H100 in that round / H100 "
+                            "in its first round. Their product equals the total, GPU / H100 in its first round."),
              f"Not split (no H100 result in the same round): {not_split}."]
     if include_proxy_rows:
         notes.append("Proxy value: one of the three values is a -99.9 stand-in or from the third-party v5.0 copy.")
