@@ -144,7 +144,7 @@ def accelerator_table(acc: pl.DataFrame, n_excluded: int, include_proxy_rows: bo
 def split_table(split: pl.DataFrame, include_proxy_rows: bool, not_split: str):
     """Hardware factor x software factor = total, per newer GPU and round, against the H100's first round."""
     d = split.select(
-        "scenario", "gpu", "round", "base_round", "hw_factor_x", "sw_factor_x",
+        "scenario", "gpu", "system", "round", "base_round", "hw_factor_x", "sw_factor_x",
         (pl.col("hw_factor_x") * pl.col("sw_factor_x")).alias("product_x"),
         "total_factor_x", "sw_factor_x_per_year", _proxy_text("uses_proxy").alias("proxy_value"))
     notes = [DERIVED_NOTE, ("Hardware factor: GPU / H100 in the same round. Software factor: H100 in that round / H100 "
@@ -157,7 +157,8 @@ def split_table(split: pl.DataFrame, include_proxy_rows: bool, not_split: str):
         subtitle="Per-accelerator samples/s, MLPerf Inference datacenter, closed division, submitter NVIDIA; "
                  "H100 = DGX-H100 (8x H100-SXM-80GB)",
         source=SOURCE, notes=notes,
-        labels={"scenario": "Scenario", "gpu": "GPU", "round": "Round", "base_round": "H100 first round",
+        labels={"scenario": "Scenario", "gpu": "GPU", "system": "System", "round": "Round",
+                "base_round": "H100 first round",
                 "samples_per_s_per_accelerator": "GPU samples/s per GPU (derived)",
                 "h100_same_round": "H100 same round (per GPU, derived)",
                 "h100_base": "H100 first round (per GPU, derived)", "hw_factor_x": "Hardware factor (x, derived)",
