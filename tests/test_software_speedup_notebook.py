@@ -163,3 +163,27 @@ def test_server_and_18_month_window(tmp_path):
 def test_bad_parameter_fails_in_the_validation_cell(tmp_path):
     assert_named_parameter_error(run_papermill(SLUG, tmp_path / "bad.ipynb", "-p", "window_months", "4"),
                                  "window_months")
+
+
+@pytest.mark.browser
+def test_page_draws_its_chart_offline_at_both_widths(built_site):
+    from browser import browser, serve
+
+    with serve(built_site) as base, browser() as b:
+        for width in (1280, 390):
+            for scheme in ("light", "dark"):
+                ctx = b.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+                page = ctx.new_page()
+                external = []
+                page.on("request", lambda r: external.append(r.url)
+                        if not r.url.startswith((base, "data:", "blob:")) else None)
+                page.goto(base + "/executed/software_speedup.html", wait_until="load")
+                page.wait_for_function("document.querySelectorAll('div.vega-embed svg.marks').length >= 1",
+                                       timeout=30000)
+                marks = page.evaluate("""() => { const e = document.querySelector('div.vega-embed');
+                    return [e.querySelectorAll('.mark-line path').length, e.querySelectorAll('.mark-symbol path').length]; }""")
+                assert marks[0] >= 6 and marks[1] >= 18, (width, scheme, marks)  # 6 series, 18 values
+                assert page.locator("table").count() >= 4
+                assert "MLPerf is a trademark of MLCommons" in page.inner_text("body")
+                assert external == []
+                ctx.close()

@@ -29,7 +29,8 @@ def _proxy_text(col: str = "proxy") -> pl.Expr:
 
 
 def _proxy_notes(rows: pl.DataFrame, n_excluded: int, include_proxy_rows: bool) -> list[str]:
-    notes = [DERIVED_NOTE]
+    notes = [DERIVED_NOTE, "MLCommons result IDs were found for v4.1 and v5.1 only; look the others up before "
+             "quoting a result."]
     if include_proxy_rows:
         reasons = sorted(r for r in rows["proxy_reason"].drop_nulls().unique()) if "proxy_reason" in rows.columns else []
         notes.append("Proxy values (marked): " + ("; ".join(reasons) if reasons else "none in this table") + ".")
@@ -87,7 +88,7 @@ def rounds_table(series: pl.DataFrame, n_excluded: int, include_proxy_rows: bool
     """Throughput per round with its ratios to the first and the previous round and the annualised rate."""
     d = series.sort(["benchmark_name", "scenario", "publication_date"], maintain_order=True).select(
         "benchmark_name", "scenario", "round", pl.col("publication_date").dt.strftime("%Y-%m").alias("published"),
-        "benchmark", "software", _as_printed(), "speedup_vs_first_x",
+        "benchmark", "mlcommons_result_id", "software", _as_printed(), "speedup_vs_first_x",
         "speedup_vs_previous_x", "annualised_vs_first_x_per_year", _proxy_text().alias("proxy_value"))
     return charts.table(
         d, title="Same system, successive rounds: throughput and speed-ups",
@@ -96,6 +97,7 @@ def rounds_table(series: pl.DataFrame, n_excluded: int, include_proxy_rows: bool
         source=SOURCE, notes=_proxy_notes(series, n_excluded, include_proxy_rows),
         labels={"benchmark_name": "Benchmark", "scenario": "Scenario", "round": "Round", "published": "Published",
                 "division": "Division", "submitter": "Submitter", "system": "System", "benchmark": "Results folder",
+                "mlcommons_result_id": "MLCommons result ID",
                 "software": "Software", "samples_per_s": "Samples/s (system)",
                 "speedup_vs_first_x": "vs first round (x, derived)",
                 "speedup_vs_previous_x": "vs previous round (x, derived)",
@@ -127,7 +129,7 @@ def window_table(pairs: pl.DataFrame, system: str, n_excluded: int, include_prox
 def accelerator_table(acc: pl.DataFrame, n_excluded: int, include_proxy_rows: bool):
     """Llama 2 70B samples/s per accelerator by GPU and round (derived)."""
     d = acc.select("scenario", "gpu", "round", pl.col("publication_date").dt.strftime("%Y-%m").alias("published"),
-                   "system", "accelerators_per_system", "benchmark", _as_printed(),
+                   "system", "accelerators_per_system", "benchmark", "mlcommons_result_id", _as_printed(),
                    "samples_per_s_per_accelerator", _proxy_text().alias("proxy_value"))
     return charts.table(
         d, title="Llama 2 70B throughput per accelerator, by GPU and round",
@@ -136,6 +138,7 @@ def accelerator_table(acc: pl.DataFrame, n_excluded: int, include_proxy_rows: bo
         labels={"scenario": "Scenario", "gpu": "GPU", "round": "Round", "published": "Published",
                 "division": "Division", "submitter": "Submitter", "system": "System",
                 "accelerators_per_system": "GPUs in system", "benchmark": "Results folder",
+                "mlcommons_result_id": "MLCommons result ID",
                 "samples_per_s": "Samples/s (system)",
                 "samples_per_s_per_accelerator": "Samples/s per GPU (derived)", "proxy_value": "Proxy value"},
         decimals={"samples_per_s_per_accelerator": 2})
