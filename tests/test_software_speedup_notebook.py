@@ -174,8 +174,8 @@ def test_page_draws_its_chart_offline_at_both_widths(built_site):
             for scheme in ("light", "dark"):
                 ctx = b.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
                 page = ctx.new_page()
-                external = []
-                page.on("request", lambda r: external.append(r.url)
+                external: list[str] = []
+                page.on("request", lambda r, seen=external: seen.append(r.url)
                         if not r.url.startswith((base, "data:", "blob:")) else None)
                 page.goto(base + "/executed/software_speedup.html", wait_until="load")
                 page.wait_for_function("document.querySelectorAll('div.vega-embed svg.marks').length >= 1",

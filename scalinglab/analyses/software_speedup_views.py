@@ -29,8 +29,8 @@ def _proxy_text(col: str = "proxy") -> pl.Expr:
 
 
 def _proxy_notes(rows: pl.DataFrame, n_excluded: int, include_proxy_rows: bool) -> list[str]:
-    notes = [DERIVED_NOTE, "MLCommons result IDs were found for v4.1 and v5.1 only; look the others up before "
-             "quoting a result."]
+    notes = [DERIVED_NOTE, ("MLCommons result IDs were found for v4.1 and v5.1 only; look the others up before "
+                            "quoting a result.")]
     if include_proxy_rows:
         reasons = sorted(r for r in rows["proxy_reason"].drop_nulls().unique()) if "proxy_reason" in rows.columns else []
         notes.append("Proxy values (marked): " + ("; ".join(reasons) if reasons else "none in this table") + ".")
