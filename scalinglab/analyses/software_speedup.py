@@ -259,6 +259,7 @@ class SeriesSpeedups:
     n_proxy_values: int
     n_excluded_proxy_values: int
     no_gain_below_x: float
+    server_vs_offline: str
     system: str
     accelerator: str
     first_round: str
@@ -273,6 +274,14 @@ def series_speedups(series: pl.DataFrame, n_excluded_proxy_values: int = 0) -> S
         v = last.filter((pl.col("workload") == workload) & (pl.col("scenario") == scenario))["speedup_vs_first_x"]
         return float(v[0]) if len(v) else float("nan")
 
+    both = [(span(w, "Server"), span(w, "Offline")) for w in LLM_WORKLOADS]
+    both = [(sv, of) for sv, of in both if sv == sv and of == of]  # drop nan
+    if not both:
+        server_vs_offline = "was not compared with Offline (one scenario or no LLM pair selected)"
+    elif all(sv > of for sv, of in both):
+        server_vs_offline = "gained more than Offline on every LLM benchmark with both scenarios"
+    else:
+        server_vs_offline = "did not gain more than Offline on every LLM benchmark with both scenarios"
     flat = last.filter(pl.col("speedup_vs_first_x") < NO_GAIN_BELOW_X).sort(["benchmark_name", "scenario"])
     text = ", ".join(f"{r['benchmark_name']} {r['scenario']} ({r['speedup_vs_first_x']:.2f}x, {r['round']} vs first)"
                      for r in flat.iter_rows(named=True))
@@ -281,7 +290,7 @@ def series_speedups(series: pl.DataFrame, n_excluded_proxy_values: int = 0) -> S
         llama2_offline_speedup_x=span("llama2-70b", "Offline"), llama2_server_speedup_x=span("llama2-70b", "Server"),
         flat_benchmarks=text or "none", n_flat=flat.height, n_series=last.height,
         n_proxy_values=int(series["proxy"].sum()), n_excluded_proxy_values=int(n_excluded_proxy_values),
-        no_gain_below_x=NO_GAIN_BELOW_X, system=series["system"][0], accelerator=series["accelerator"][0],
+        no_gain_below_x=NO_GAIN_BELOW_X, server_vs_offline=server_vs_offline, system=series["system"][0], accelerator=series["accelerator"][0],
         first_round=series.sort("publication_date")["round"][0], last_round=series.sort("publication_date")["round"][-1],
     )
 
