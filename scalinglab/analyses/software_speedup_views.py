@@ -81,7 +81,7 @@ def speedup_chart(series: pl.DataFrame) -> alt.Chart:
         subtitle=[f"System {system}", "Closed division, datacenter, submitter NVIDIA; samples/s ratios",
                   "Offline and Server never mixed; hollow points are proxy values",
                   "Derived from MLPerf Inference results, not official MLPerf results"],
-        source="MLCommons MLPerf Inference v3.0-v5.0 (Apache-2.0)", width=500, height=320)
+        source="MLCommons MLPerf Inference v3.0-v5.0 (Apache-2.0)", width="container", height=320)
 
 
 def rounds_table(series: pl.DataFrame, n_excluded: int, include_proxy_rows: bool):
