@@ -58,3 +58,12 @@ __all__ = [
     "CERTAINTY_LEVELS",
     "load_gpu_clusters",
 ]
+
+# MLPerf Inference results (chapter software_speedup)
+from scalinglab.data.mlperf import (  # noqa: E402
+    MLPERF_METRICS,
+    MLPERF_SCENARIOS,
+    load_mlperf_inference,
+)
+
+__all__ += ["MLPERF_METRICS", "MLPERF_SCENARIOS", "load_mlperf_inference"]
