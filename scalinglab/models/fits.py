@@ -41,6 +41,7 @@ class LogLinearFit:
     r_squared: float
     x_min: float
     x_max: float
+    slope_stderr: float = math.nan
 
     # growth -------------------------------------------------------------
     @property
@@ -148,7 +149,62 @@ def fit_loglinear(x, y, confidence_level: float = 0.95) -> LogLinearFit:
         r_squared=float(res.rvalue**2),
         x_min=float(x.min()),
         x_max=float(x.max()),
+        slope_stderr=float(res.stderr),
     )
+
+
+@dataclass(frozen=True)
+class SlopeDifference:
+    """Result of :func:`compare_slopes`: ``later.slope - earlier.slope`` (1/year) and its interval."""
+
+    difference: float
+    ci_low: float
+    ci_high: float
+    confidence_level: float
+
+    @property
+    def word(self) -> str:
+        """``"faster"`` when the whole interval is above zero, ``"slower"`` below, else ``"no different"``."""
+        if self.ci_low > 0:
+            return "faster"
+        if self.ci_high < 0:
+            return "slower"
+        return "no different"
+
+
+def compare_slopes(earlier: LogLinearFit, later: LogLinearFit, confidence_level: float = 0.95) -> SlopeDifference:
+    """Difference of two independent fitted growth rates with a normal-approximation interval.
+
+    The interval is ``d +/- z * sqrt(se_1**2 + se_2**2)`` with ``z`` the two-sided normal quantile at
+    ``confidence_level`` and ``se`` each fit's slope standard error (the usual test for equal slopes of two
+    independent regressions; e.g. Zar, *Biostatistical Analysis*, sec. 18.1, large-sample form).
+
+    Parameters
+    ----------
+    earlier, later : LogLinearFit
+        Fits of two disjoint samples (e.g. before and after a year), with ``slope_stderr`` set.
+    confidence_level : float
+        In (0, 1).
+
+    Returns
+    -------
+    SlopeDifference
+        ``later.slope - earlier.slope`` in 1/year, and its interval.
+
+    Raises
+    ------
+    ValueError
+        For a confidence level outside (0, 1) or a fit without a finite standard error.
+    """
+    if not 0.0 < confidence_level < 1.0:
+        raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level}")
+    if not (math.isfinite(earlier.slope_stderr) and math.isfinite(later.slope_stderr)):
+        raise ValueError("both fits need a finite slope_stderr (fit them with fit_loglinear)")
+    from scipy import stats
+
+    d = later.slope - earlier.slope
+    half = stats.norm.ppf(0.5 + confidence_level / 2.0) * math.hypot(earlier.slope_stderr, later.slope_stderr)
+    return SlopeDifference(difference=d, ci_low=d - half, ci_high=d + half, confidence_level=confidence_level)
 
 
 @dataclass(frozen=True)

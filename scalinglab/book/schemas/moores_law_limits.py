@@ -6,20 +6,19 @@ from typing import Literal
 
 from pydantic import Field
 
-from scalinglab.errors import ParameterError
+from scalinglab.analyses.moores_law_limits_trends import MIN_SEGMENT_YEARS
 from scalinglab.book.schemas import ChapterParams, register
+from scalinglab.data import MICROPROCESSOR_METRICS
+from scalinglab.errors import ParameterError
 
-#: Each side of a piecewise fit must span at least this many years (a "segment" of three
-#: processors released within weeks of each other is not a trend).
-MIN_SEGMENT_YEARS = 3.0
-
-Metric = Literal["transistors", "single_thread_performance", "frequency", "typical_power", "logical_cores"]
+#: The five series of Rupp's data, from :data:`scalinglab.data.MICROPROCESSOR_METRICS`.
+Metric = Literal[tuple(MICROPROCESSOR_METRICS)]  # type: ignore[valid-type]
 
 
 @register("moores_law_limits")
 class MooresLawLimitsParams(ChapterParams):
     """Parameters of ``notebooks/moores_law_limits.ipynb``: field order and defaults equal its parameters cell (tested)."""
-    metric: Metric = Field("single_thread_performance", description="trend whose break and eras are analysed in detail",
+    metric: Metric = Field("single_thread_performance", description="trend whose break is charted in detail",
                            json_schema_extra={"unit": ""})
     fit_start_year: int = Field(1971, ge=1900, le=2100, description="first year of the fit window (inclusive)",
                                 json_schema_extra={"unit": "year"})
@@ -34,6 +33,12 @@ class MooresLawLimitsParams(ChapterParams):
                                     json_schema_extra={"unit": "fraction"})
     projection_year: int = Field(2030, ge=2022, le=2100, description="year to which each trend is projected",
                                  json_schema_extra={"unit": "year"})
+    transistor_split_year: int = Field(2000, ge=1900, le=2100,
+                                       description="year splitting the transistor series to compare growth before and after",
+                                       json_schema_extra={"unit": "year"})
+    informative_ci_width_pct: float = Field(20.0, gt=0, le=1000,
+                                            description="widest interval of a fitted era that can agree with a published rate",
+                                            json_schema_extra={"unit": "percentage points per year"})
     seed: int = Field(2024, ge=0, description="random seed of the bootstrap interval of the break year",
                       json_schema_extra={"unit": ""})
 
@@ -63,6 +68,14 @@ class MooresLawLimitsParams(ChapterParams):
         if self.break_year is not None and not (self.fit_start_year < self.break_year <= self.fit_end_year):
             raise ParameterError("break_year", self.break_year,
                                  f"None, or a year inside the fit window ({self.fit_start_year + 1}-{self.fit_end_year})")
+        t = load_microprocessor_trend("transistors")
+        t = t.filter((t["year"] >= self.fit_start_year) & (t["year"] < self.fit_end_year + 1))["year"]
+        n_before, n_after = int((t < self.transistor_split_year).sum()), int((t >= self.transistor_split_year).sum())
+        if min(n_before, n_after) < 3:
+            raise ParameterError("transistor_split_year", self.transistor_split_year,
+                                 f"a year leaving at least 3 transistor points on each side inside the window "
+                                 f"{self.fit_start_year}-{self.fit_end_year} (it leaves {n_before} before, "
+                                 f"{n_after} from it on)")
         # The break search itself must be possible on the series the chapter glues.
         from scalinglab.models.fits import check_break
 
