@@ -173,7 +173,7 @@ def projection(breaks: dict[str, BreakFit], projection_year: int,
     st = breaks.get("single_thread_performance")
     summary = Projection(
         projection_year=projection_year, aim_2x_factor=2.0 ** span, aim_3x_factor=3.0 ** span,
-        single_thread_projection_factor=st.fit.after.factor_per(span) if st else math.nan,
+        single_thread_projection_factor=math.exp(math.log1p(st.fit.after.pct_per_year / 100) * span) if st else math.nan,
         gpu_count=gpus.height, gpu_first_year=int(gpus["year"].min()), gpu_last_year=int(gpus["year"].max()),
         gpu_flops_x_per_year=fl.factor_per_year, gpu_flops_ci_low=fl.factor_per_year_ci[0],
         gpu_flops_ci_high=fl.factor_per_year_ci[1], gpu_flops_vs_aim=against_aim(*fl.factor_per_year_ci),

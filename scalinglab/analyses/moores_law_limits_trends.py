@@ -115,6 +115,7 @@ class MooresLaw:
     moore_pace_word: str
     moore_last_data_year: int
     moore_verdict: str
+    moore_vs_interview: str
 
 
 def rate_word(ci_low: float, ci_high: float, reference: float) -> str:
@@ -155,7 +156,8 @@ def moores_law(window: pl.DataFrame, start_year: int, end_year: int, split_year:
         moore_doubling_years_before_ci_high=before.doubling_years_ci[1],
         moore_doubling_years_after=after.doubling_years, moore_doubling_years_after_ci_low=after.doubling_years_ci[0],
         moore_doubling_years_after_ci_high=after.doubling_years_ci[1], moore_pace_word=pace,
-        moore_last_data_year=last, moore_verdict=verdict)
+        moore_last_data_year=last, moore_verdict=verdict,
+        moore_vs_interview="these transistor counts do not show it" if alive else "these transistor counts agree")
 
 
 # ---------------------------------------------------------------------------------------------
