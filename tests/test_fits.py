@@ -101,3 +101,18 @@ def test_min_span_rejects_a_segment_of_a_few_weeks():
     assert spanned.after.x_max - spanned.after.x_min >= 3.0
     with pytest.raises(ValueError, match="spanning"):
         fits.fit_piecewise_loglinear(x[-6:], y[-6:], min_span=3.0)
+
+
+def test_compare_slopes_by_hand():
+    f = fits.fit_loglinear([0, 1, 2], [1, 2, 4])
+    a = fits.LogLinearFit(0.3, 0.0, (0.2, 0.4), 0.95, 10, 1.0, 0, 1, slope_stderr=0.03)
+    b = fits.LogLinearFit(0.4, 0.0, (0.3, 0.5), 0.95, 10, 1.0, 0, 1, slope_stderr=0.04)
+    d = fits.compare_slopes(a, b, 0.95)
+    half = 1.959963984540054 * 0.05  # z_0.975 * sqrt(0.03^2 + 0.04^2)
+    assert d.difference == pytest.approx(0.1)
+    assert (d.ci_low, d.ci_high) == pytest.approx((0.1 - half, 0.1 + half))
+    assert d.word == "faster" and fits.compare_slopes(b, a).word == "slower"
+    assert fits.compare_slopes(a, a).word == "no different"
+    with pytest.raises(ValueError, match="slope_stderr"):
+        fits.compare_slopes(a, fits.LogLinearFit(0.1, 0, (0, 0.2), 0.95, 3, 1, 0, 1))
+    assert f.slope_stderr == pytest.approx(0.0, abs=1e-12)  # an exact exponential

@@ -129,8 +129,8 @@ def rate_word(ci_low: float, ci_high: float, reference: float) -> str:
 
 
 def moores_law(window: pl.DataFrame, start_year: int, end_year: int, split_year: int,
-               confidence_level: float) -> MooresLaw:
-    """Moore's law tested on the transistor series of ``window``.
+               confidence_level: float, last_data_year: int) -> MooresLaw:
+    """Moore's law tested on the transistor series of ``window``; ``last_data_year``: end of the whole series.
 
     Raises ``ValueError`` (from the fits) when either side of ``split_year`` holds fewer than 3 points.
     """
@@ -140,7 +140,7 @@ def moores_law(window: pl.DataFrame, start_year: int, end_year: int, split_year:
     after = fits.fit_loglinear(x[x >= split_year], y[x >= split_year], confidence_level)
     pace = fits.compare_slopes(before, after, confidence_level).word
     rate = rate_word(*whole.doubling_years_ci, MOORE_1975_DOUBLING_YEARS)
-    last = int(math.floor(x.max()))
+    last = int(math.floor(x.max()))  # last transistor point inside the window
     alive = rate != "is slower than" and pace != "slower"
     verdict = (f"not exhausted in these data: through {last} transistor counts kept doubling about every "
                f"{whole.doubling_years:.1f} years" if alive else
@@ -156,7 +156,7 @@ def moores_law(window: pl.DataFrame, start_year: int, end_year: int, split_year:
         moore_doubling_years_before_ci_high=before.doubling_years_ci[1],
         moore_doubling_years_after=after.doubling_years, moore_doubling_years_after_ci_low=after.doubling_years_ci[0],
         moore_doubling_years_after_ci_high=after.doubling_years_ci[1], moore_pace_word=pace,
-        moore_last_data_year=last, moore_verdict=verdict,
+        moore_last_data_year=last_data_year, moore_verdict=verdict,
         moore_vs_interview="these transistor counts do not show it" if alive else "these transistor counts agree")
 
 
@@ -266,6 +266,7 @@ class Breaks:
     power_trend_word: str
     datable_break_years: float
     dennard_timing: str
+    dennard_claim: str
     break_comment: str
 
 
@@ -292,6 +293,8 @@ def breaks_summary(breaks: dict[str, BreakFit]) -> Breaks:
         power_growth_pct_per_year_after=p_after[0], power_growth_ci_low=p_after[1], power_growth_ci_high=p_after[2],
         power_trend_word=trend_word(*p_after[1:]) if pw else "no fit", datable_break_years=DATABLE_BREAK_YEARS,
         dennard_timing=timing_sentence(fr, pw) if fr and pw else "one of the two series has no break fit here",
+        dennard_claim=("the data support" if fr and pw and trend_word(*f_after[1:]) == trend_word(*p_after[1:]) ==
+                       "was flat" and "coincide" in timing_sentence(fr, pw) else "the data do not support"),
         break_comment=("Both breaks fall in the mid-2000s: the end of the era of \"free\" single-thread speed-ups"
                        if mid else "In this window the breaks do not both fall in the mid-2000s, where the full "
                        "record places the end of Dennard scaling; widen the window to see it"),
