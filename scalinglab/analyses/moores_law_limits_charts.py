@@ -14,6 +14,13 @@ from scalinglab.analyses.moores_law_limits_trends import GPU_SOURCE, INTERVIEW_Y
 
 HP_SOURCE = "Hennessy & Patterson, CACM 62(2) 2019"
 _YEAR_AXIS = alt.Axis(format="d")
+#: Charts fill the page's content column (Vega-Lite container sizing).
+WIDTH = "container"
+
+
+def _finish(chart, *args, **kwargs):
+    kwargs.setdefault("width", WIDTH)
+    return charts.finish(chart, *args, **kwargs)
 
 
 def trends_chart(result) -> alt.TopLevelMixin:
@@ -30,7 +37,7 @@ def trends_chart(result) -> alt.TopLevelMixin:
                  alt.Tooltip("value:Q", format=",.4g")]).add_params(sel)
     band = alt.Chart(pl.DataFrame({"start": [p.fit_start_year], "end": [p.fit_end_year + 1]})).mark_rect(
         opacity=0.08, color=charts.OKABE_ITO[0]).encode(x=alt.X("start:Q", title="Year", scale=scale), x2="end:Q")
-    return charts.finish(band + points, "Fifty years of microprocessor trends", RUPP_SOURCE,
+    return _finish(band + points, "Fifty years of microprocessor trends", RUPP_SOURCE,
                          subtitle="Click a legend entry to highlight one metric; shaded: the fit window")
 
 
@@ -55,7 +62,7 @@ def break_chart(result) -> alt.TopLevelMixin:
         tooltip=["segment:N", alt.Tooltip("growth_pct_per_year:Q", title="growth (%/yr)", format=".1f")])
     rule = alt.Chart(pl.DataFrame({"year": [pf.break_x]})).mark_rule(strokeDash=[4, 4], color=charts.MUTED).encode(
         x=alt.X("year:Q", title="Year"), tooltip=[alt.Tooltip("year:Q", title="break year", format=".1f")])
-    return charts.finish(pts + lines + rule, f"{title}: growth before and after {pf.break_x:.0f}", RUPP_SOURCE,
+    return _finish(pts + lines + rule, f"{title}: growth before and after {pf.break_x:.0f}", RUPP_SOURCE,
                          subtitle=f"Piecewise log-linear fit; {pf.before.pct_per_year:.0f}%/yr before, "
                                   f"{pf.after.pct_per_year:.0f}%/yr after; break interval {b.ci_text}")
 
@@ -80,7 +87,7 @@ def eras_chart(result) -> alt.TopLevelMixin:
                  "verdict:N"])
     err = base.transform_filter("isValid(datum.lo)").mark_errorbar(color=charts.TEXT).encode(
         y=alt.Y("lo:Q", title=ytitle), y2="hi:Q")
-    return charts.finish(bars + err, "Single-thread growth per era: published vs fitted",
+    return _finish(bars + err, "Single-thread growth per era: published vs fitted",
                          f"{RUPP_SOURCE}; {HP_SOURCE}",
                          subtitle=f"Error bars: {result.moore.confidence_pct:.0f}% interval of our fit")
 
@@ -108,7 +115,7 @@ def dennard_chart(result) -> alt.TopLevelMixin:
                  alt.Tooltip("hi:Q", title="CI high", format=".1f")])
     err = base.transform_filter("isValid(datum.lo)").mark_errorbar(color=charts.TEXT).encode(
         y=alt.Y("lo:Q", title=ytitle), y2="hi:Q")
-    return charts.finish(bars + err, "Growth before and after each series' own break", RUPP_SOURCE,
+    return _finish(bars + err, "Growth before and after each series' own break", RUPP_SOURCE,
                          subtitle=f"Error bars: {result.moore.confidence_pct:.0f}% interval of the post-break growth")
 
 
@@ -119,12 +126,12 @@ def energy_chart(result) -> alt.TopLevelMixin:
     ops = e.filter(pl.col("joules") > landauer).with_columns(pl.lit(landauer).alias("bound"))
     xtitle = "Energy per operation (J), log scale"
     sort = alt.EncodingSortField("joules", order="ascending")
-    y = alt.Y("operation:N", title=None, sort=sort)
+    y = alt.Y("operation:N", title=None, sort=sort, axis=alt.Axis(labelOverlap=False, labelLimit=230))
     tip = ["operation:N", alt.Tooltip("joules:Q", title="J", format=".3g"),
            alt.Tooltip("orders_above_landauer:Q", title="orders of magnitude above the bound", format=".1f"),
            "verification:N"]
     xs = alt.Scale(type="log")
-    stems = alt.Chart(ops).mark_rule(color=charts.GRID).encode(
+    stems = alt.Chart(ops).mark_rule(color=charts.MUTED, opacity=0.6).encode(
         y=y, x=alt.X("bound:Q", title=xtitle, scale=xs), x2="joules:Q")
     dots = alt.Chart(ops).mark_point(filled=True, size=70).encode(
         y=y, x=alt.X("joules:Q", title=xtitle, scale=xs), color=alt.Color("source:N", title="Source"), tooltip=tip)
@@ -132,10 +139,10 @@ def energy_chart(result) -> alt.TopLevelMixin:
         color=charts.OKABE_ITO[5], strokeWidth=2).encode(
         x=alt.X("joules:Q", title=xtitle, scale=xs),
         tooltip=["label:N", alt.Tooltip("joules:Q", title="J", format=".3g")])
-    return charts.finish(stems + dots + bound, "Energy per operation against Landauer's bound",
+    return _finish(stems + dots + bound, "Energy per operation against Landauer's bound",
                          "Horowitz, ISSCC 2014; curated NVIDIA spec table; Landauer 1961",
                          subtitle=[f"At {result.energy.temperature_k:.0f} K; red line: Landauer's bound; "
-                                   "the most efficient GPU entries shown"], height=380)
+                                   "the most efficient GPU entries shown"], height=22 * ops.height)
 
 
 def gpu_chart(result) -> alt.TopLevelMixin:
@@ -144,7 +151,7 @@ def gpu_chart(result) -> alt.TopLevelMixin:
                                   value_name="value").with_columns(
         pl.col("quantity").replace_strict({"dense_flop_s": "Dense 16-bit FLOP/s",
                                            "flop_s_per_w": "Dense 16-bit FLOP/s per watt of TDP"}))
-    return charts.finish(alt.Chart(g).mark_line(point=True).encode(
+    return _finish(alt.Chart(g).mark_line(point=True).encode(
         x=alt.X("year:Q", title="Announcement year", axis=_YEAR_AXIS, scale=alt.Scale(zero=False)),
         y=alt.Y("value:Q", title="FLOP/s or FLOP/s per W, log scale", scale=alt.Scale(type="log")),
         color=alt.Color("quantity:N", title="Quantity"),
@@ -156,11 +163,11 @@ def gpu_chart(result) -> alt.TopLevelMixin:
 def projection_chart(result) -> alt.TopLevelMixin:
     """Every trend compounded from the interview year, on a log axis; CPU series dashed (context)."""
     p = result.projection
-    return charts.finish(alt.Chart(result.projection_frame).mark_line(point=True).encode(
+    return _finish(alt.Chart(result.projection_frame).mark_line(point=True).encode(
         x=alt.X("year:Q", title="Year", axis=alt.Axis(format="d", tickMinStep=1)),
         y=alt.Y("factor:Q", title=f"Factor relative to {INTERVIEW_YEAR}, log scale", scale=alt.Scale(type="log")),
         color=alt.Color("series:N", title="Series"),
-        strokeDash=alt.StrokeDash("kind:N", title="Kind",
+        strokeDash=alt.StrokeDash("kind:N", legend=None,
                                   sort=["NVIDIA aim (data-centre scale)", "NVIDIA GPU chip", "CPU chip (context)"]),
         tooltip=["series:N", "kind:N", "year:Q", alt.Tooltip("factor:Q", format=",.3g")]),
         f"Projected gains from {INTERVIEW_YEAR} to {p.projection_year}",

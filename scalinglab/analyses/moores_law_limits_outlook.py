@@ -22,6 +22,9 @@ from scalinglab.analyses.moores_law_limits_trends import (
 from scalinglab.data import catalog
 from scalinglab.models import fits, physics
 
+#: CPU series projected beside the GPU series, as context.
+CONTEXT_METRICS = ("transistors", "single_thread_performance")
+
 # ---------------------------------------------------------------------------------------------
 # Energy per operation
 # ---------------------------------------------------------------------------------------------
@@ -157,6 +160,8 @@ def projection(breaks: dict[str, BreakFit], projection_year: int,
     gpus = gpu_chip_series()
     rows = []
     for m, b in breaks.items():
+        if m not in CONTEXT_METRICS:
+            continue
         rows += [{"series": f"{METRIC_NAMES[m].capitalize()} (CPU, post-break trend)", "kind": "CPU chip (context)",
                   "year": int(y), "factor": b.fit.after.factor_per(y - INTERVIEW_YEAR)} for y in years]
     gfits = {}
