@@ -162,12 +162,12 @@ def projection(breaks: dict[str, BreakFit], projection_year: int,
     for m, b in breaks.items():
         if m not in CONTEXT_METRICS:
             continue
-        rows += [{"series": f"{METRIC_NAMES[m].capitalize()} (CPU, post-break trend)", "kind": "CPU chip (context)",
+        rows += [{"series": f"CPU {METRIC_NAMES[m]} (post-break trend)", "kind": "CPU chip (context)",
                   "year": int(y), "factor": b.fit.after.factor_per(y - INTERVIEW_YEAR)} for y in years]
     gfits = {}
-    for col, name in (("dense_flop_s", "Dense 16-bit FLOP/s"), ("flop_s_per_w", "Dense 16-bit FLOP/s per watt")):
+    for col, name in (("dense_flop_s", "GPU dense 16-bit FLOP/s"), ("flop_s_per_w", "GPU FLOP/s per watt")):
         f = gfits[col] = fits.fit_loglinear(gpus["year"], gpus[col], confidence_level)
-        rows += [{"series": f"{name} (NVIDIA GPU trend)", "kind": "NVIDIA GPU chip", "year": int(y),
+        rows += [{"series": f"{name} (trend)", "kind": "NVIDIA GPU chip", "year": int(y),
                   "factor": f.factor_per(y - INTERVIEW_YEAR)} for y in years]
     for rate in AIM_FACTORS_PER_YEAR:
         rows += [{"series": f"NVIDIA aim: {rate:.0f}x per year", "kind": "NVIDIA aim (data-centre scale)",

@@ -32,7 +32,7 @@ from scalinglab import data
 from scalinglab.models import fits
 
 RUPP_SOURCE = "Karl Rupp, microprocessor trend data (CC BY 4.0)"
-GPU_SOURCE = "curated NVIDIA spec table (data/curated/nvidia_gpu_specs.csv)"
+GPU_SOURCE = "curated NVIDIA GPU spec table"
 #: Moore's 1975 revision: transistor counts per chip double every two years.
 MOORE_1975_DOUBLING_YEARS = 2.0
 #: Each side of a piecewise fit must span at least this many years (three processors released within
