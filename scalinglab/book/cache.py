@@ -20,8 +20,16 @@ from typing import Any
 from scalinglab.book.deps import deps_fingerprint, sha256_file
 from scalinglab.paths import RUNS_DIR, chapter_notebook
 
-__all__ = ["CACHE_DIRNAME", "cache_dir", "cache_get", "cache_put", "canonical_params", "default_runs_dir",
-           "link_or_copy", "point_key"]
+__all__ = [
+    "CACHE_DIRNAME",
+    "cache_dir",
+    "cache_get",
+    "cache_put",
+    "canonical_params",
+    "default_runs_dir",
+    "link_or_copy",
+    "point_key",
+]
 
 CACHE_DIRNAME = ".cache"
 
@@ -33,10 +41,18 @@ def canonical_params(model: Any) -> str:
 
 def point_key(chapter: str, model: Any, deps: str | None = None, source: Path | None = None) -> str:
     """Cache key of ``chapter`` at parameter point ``model`` (see the module docstring); ``deps`` a precomputed
-    :func:`~scalinglab.book.deps.deps_fingerprint`, ``source`` a stand-in notebook."""
+    :func:`~scalinglab.book.deps.deps_fingerprint`, ``source`` a stand-in notebook.
+    """
     src = Path(source) if source else chapter_notebook(chapter)
-    blob = json.dumps({"chapter": chapter, "notebook_sha256": sha256_file(src),
-                       "params": canonical_params(model), "deps": deps or deps_fingerprint()}, sort_keys=True)
+    blob = json.dumps(
+        {
+            "chapter": chapter,
+            "notebook_sha256": sha256_file(src),
+            "params": canonical_params(model),
+            "deps": deps or deps_fingerprint(),
+        },
+        sort_keys=True,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -93,5 +109,3 @@ def link_or_copy(src: Path, dst: Path) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
-
-

@@ -12,8 +12,8 @@ import dataclasses
 import json
 import math
 import re
-from pathlib import Path
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 _SCALARS = (int, float, str, bool)

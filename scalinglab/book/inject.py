@@ -16,11 +16,12 @@ __all__ = ["IsoDate", "injected_source", "install_translator", "papermill_value"
 
 class IsoDate(str):
     """A date or datetime travelling through papermill as its ISO text (JSON-safe in the
-    notebook's metadata) and injected into the kernel as a real ``datetime`` object."""
+    notebook's metadata) and injected into the kernel as a real ``datetime`` object.
+    """
 
     kind: str = "date"
 
-    def __new__(cls, value: "_dt.date | str", kind: str | None = None):
+    def __new__(cls, value: _dt.date | str, kind: str | None = None):
         if isinstance(value, _dt.date):
             text, kind = value.isoformat(), "datetime" if isinstance(value, _dt.datetime) else "date"
         else:
@@ -87,5 +88,3 @@ def install_translator():
 def injected_source(values: dict[str, Any]) -> str:
     """The code of the ``injected-parameters`` cell that papermill will write for ``values``."""
     return install_translator().codify(papermill_value(values))
-
-

@@ -20,8 +20,15 @@ from typing import Any
 
 from scalinglab.book.glue import glued_values
 
-__all__ = ["TEMPLATES_DIR", "render", "run_banner", "substitute_glue", "warm_html_exporter", "write_chart_page",
-           "write_run_page"]
+__all__ = [
+    "TEMPLATES_DIR",
+    "render",
+    "run_banner",
+    "substitute_glue",
+    "warm_html_exporter",
+    "write_chart_page",
+    "write_run_page",
+]
 
 #: Folder of the Jinja2 templates.
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -31,8 +38,12 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 def _env():
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+    )
 
 
 def render(template: str, **context: Any) -> str:
@@ -42,8 +53,9 @@ def render(template: str, **context: Any) -> str:
 
 def run_banner(chapter: str, run_id: str, values: dict[str, Any]) -> str:
     """The HTML banner of a run page: run id, chapter and the parameters given (others at their defaults)."""
-    return render("run_banner.html.j2", chapter=chapter, run_id=run_id,
-                  values=[(k, repr(v)) for k, v in values.items()]).replace("\n", "")
+    return render(
+        "run_banner.html.j2", chapter=chapter, run_id=run_id, values=[(k, repr(v)) for k, v in values.items()]
+    ).replace("\n", "")
 
 
 def write_chart_page(chart_spec: dict, title_chapter: str, path: Path) -> Path:
@@ -66,8 +78,12 @@ def _html_exporter():
         import jinja2
         from nbconvert import HTMLExporter
 
-        _exporter = HTMLExporter(template_name="lab", extra_loaders=[jinja2.FileSystemLoader(str(TEMPLATES_DIR))],
-                                 template_file="runpage.html.j2", exclude_anchor_links=True)
+        _exporter = HTMLExporter(
+            template_name="lab",
+            extra_loaders=[jinja2.FileSystemLoader(str(TEMPLATES_DIR))],
+            template_file="runpage.html.j2",
+            exclude_anchor_links=True,
+        )
     return _exporter
 
 
@@ -94,12 +110,14 @@ def _format_glue(value: Any, spec: str | None) -> str:
 
 def substitute_glue(text: str, glued: dict[str, Any]) -> str:
     """Replace MyST ``{glue:text}`key:fmt``` roles by their values (a plain page has no Sphinx)."""
+
     def sub(m: re.Match) -> str:
         ref = m.group(2).split("::")[-1]
         key, _, spec = ref.partition(":")
         if key not in glued:
             return m.group(0)
         return _format_glue(glued[key], spec or None)
+
     return _GLUE_ROLE.sub(sub, text)
 
 

@@ -25,7 +25,8 @@ _loader_cls = None
 
 def yaml_loader():
     """A SafeLoader with YAML 1.2 core scalars (no yes/no/on/off booleans, no octal 010, no
-    sexagesimal 1:30, exponents without a dot are floats) plus Python's None/True/False."""
+    sexagesimal 1:30, exponents without a dot are floats) plus Python's None/True/False.
+    """
     global _loader_cls
     if _loader_cls is not None:
         return _loader_cls
@@ -41,10 +42,16 @@ def yaml_loader():
     Loader.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|None)$"), list("~nN"))
     Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
     Loader.add_implicit_resolver(
-        _INT, re.compile(r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$"), list("-+0123456789"))
+        _INT, re.compile(r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$"), list("-+0123456789")
+    )
     Loader.add_implicit_resolver(
-        _FLOAT, re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"
-                           r"|[-+]?\.?(?:inf|Inf|INF)|\.?(?:nan|NaN|NAN))$"), list("-+0123456789.inIN"))
+        _FLOAT,
+        re.compile(
+            r"^(?:[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.?(?:inf|Inf|INF)|\.?(?:nan|NaN|NAN))$"
+        ),
+        list("-+0123456789.inIN"),
+    )
 
     def construct_int(loader, node):
         v = loader.construct_scalar(node).replace("_", "")
@@ -73,7 +80,8 @@ def _resolver():
 
 def parse_value(raw: str) -> Any:
     """One ``-p`` value: a YAML scalar (int, float, bool, null, date) or ``[...]``/``{...}`` flow
-    collection when the whole text is one; otherwise the text itself, unchanged."""
+    collection when the whole text is one; otherwise the text itself, unchanged.
+    """
     import yaml
 
     text = raw.strip()
@@ -83,8 +91,9 @@ def parse_value(raw: str) -> Any:
         try:
             value = yaml.load(text, Loader=yaml_loader())
         except yaml.YAMLError as err:
-            raise ValueError(f"cannot read {raw!r} as a YAML {'list' if text[0] == '[' else 'mapping'}: "
-                             f"{str(err).splitlines()[0]}") from None
+            raise ValueError(
+                f"cannot read {raw!r} as a YAML {'list' if text[0] == '[' else 'mapping'}: {str(err).splitlines()[0]}"
+            ) from None
         if isinstance(value, (list, dict)):
             return value
         return raw
@@ -102,7 +111,8 @@ def parse_value(raw: str) -> Any:
 
 def split_values(raw: str) -> list[Any]:
     """Sweep values ``V1,V2,...``: split at top-level commas (not inside [], {} or quotes);
-    each piece is read as :func:`parse_value`, a quoted piece as a YAML quoted string."""
+    each piece is read as :func:`parse_value`, a quoted piece as a YAML quoted string.
+    """
     import yaml
 
     pieces, depth, quote, cur = [], 0, None, []

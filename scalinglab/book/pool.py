@@ -17,8 +17,9 @@ def pool_size(workers: int | None, jobs: int) -> int:
     return max(1, min(workers or os.cpu_count() or 1, jobs))
 
 
-def run_in_pool(fn: Callable[..., Any], jobs: dict[Hashable, tuple], workers: int | None = None
-                ) -> Iterator[tuple[Hashable, Any, BaseException | None]]:
+def run_in_pool(
+    fn: Callable[..., Any], jobs: dict[Hashable, tuple], workers: int | None = None
+) -> Iterator[tuple[Hashable, Any, BaseException | None]]:
     """Run ``fn(*args)`` for every ``key: args`` of ``jobs`` on a process pool; yield results as they finish.
 
     Parameters

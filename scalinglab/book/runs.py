@@ -30,9 +30,10 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from scalinglab.book import schemas
 from scalinglab.book.assets import ship_assets
@@ -45,14 +46,25 @@ from scalinglab.book.tables import glued_table
 from scalinglab.errors import ParameterError
 from scalinglab.paths import REPO_ROOT, RUNS_DIR, chapter_notebook
 
-__all__ = ["RunFailed", "RunResult", "default_runs_dir", "describe_exception", "execute_point", "glued_table",
-           "injected_source", "iter_runs", "new_id", "run_chapter"]
+__all__ = [
+    "RunFailed",
+    "RunResult",
+    "default_runs_dir",
+    "describe_exception",
+    "execute_point",
+    "glued_table",
+    "injected_source",
+    "iter_runs",
+    "new_id",
+    "run_chapter",
+]
 
 
 class RunFailed(RuntimeError):
     """A run or sweep point failed while executing. ``kind``: ``error`` | ``dead-kernel`` | ``timeout`` |
     ``interrupted`` | ``bad-parameter`` (the notebook's own validation rejected a value); ``folder``:
-    the ``.failed`` folder (runs only)."""
+    the ``.failed`` folder (runs only).
+    """
 
     def __init__(self, message: str, kind: str = "error", folder: Path | None = None):
         super().__init__(message)
@@ -90,6 +102,7 @@ def describe_exception(exc: BaseException, chapter: str, timeout_s: float | None
 @dataclass
 class RunResult:
     """One finished ``scalinglab run``: chapter, run id, its folder under ``runs/``, glued values, run record, wall seconds."""
+
     chapter: str
     run_id: str
     folder: Path
@@ -101,8 +114,12 @@ class RunResult:
 def _yaml_dump(values: dict[str, Any]) -> str:
     import yaml
 
-    return yaml.safe_dump({k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()},
-                          sort_keys=False, allow_unicode=True, default_flow_style=None)
+    return yaml.safe_dump(
+        {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items()},
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
+    )
 
 
 def _fallback_record(chapter: str, model: Any) -> dict:
@@ -112,14 +129,28 @@ def _fallback_record(chapter: str, model: Any) -> dict:
     for p in shared_dependencies():
         if p.is_relative_to(REPO_ROOT / "data"):
             files[p.relative_to(REPO_ROOT / "data").as_posix()] = sha256_file(p)
-    return {"chapter": chapter, "parameters": model.model_dump(mode="json"), "versions": record.versions(),
-            "data_sha256": files, "git_commit": record.git_commit(), "date": record.run_date(),
-            "note": "rebuilt by scalinglab run: the notebook displayed no run record (data hashes cover every data file)"}
+    return {
+        "chapter": chapter,
+        "parameters": model.model_dump(mode="json"),
+        "versions": record.versions(),
+        "data_sha256": files,
+        "git_commit": record.git_commit(),
+        "date": record.run_date(),
+        "note": "rebuilt by scalinglab run: the notebook displayed no run record (data hashes cover every data file)",
+    }
 
 
-def run_chapter(chapter: str, values: dict[str, Any], *, timeout_s: float | None = None, runs_dir: Path = RUNS_DIR,
-                source: Path | None = None, html: bool = True, argv: list[str] | None = None,
-                cache: bool = True) -> RunResult:
+def run_chapter(
+    chapter: str,
+    values: dict[str, Any],
+    *,
+    timeout_s: float | None = None,
+    runs_dir: Path = RUNS_DIR,
+    source: Path | None = None,
+    html: bool = True,
+    argv: list[str] | None = None,
+    cache: bool = True,
+) -> RunResult:
     """Validate ``values``, execute ``chapter`` with them and write a complete run folder.
 
     Raises :class:`ParameterError` before any kernel starts for a bad name or value, and
@@ -157,7 +188,7 @@ def run_chapter(chapter: str, values: dict[str, Any], *, timeout_s: float | None
     def prepare() -> None:
         try:
             if html:
-                ship_assets(partial, runs_dir)
+                ship_assets(partial)
                 warm_html_exporter()
             if cache:
                 prepared["key"] = point_key(chapter, model, source=src)
@@ -172,9 +203,12 @@ def run_chapter(chapter: str, values: dict[str, Any], *, timeout_s: float | None
         glued = glued_values(nb)
         rec = run_record_of(nb) or _fallback_record(chapter, model)
         rec["scalinglab_run"] = {
-            "run_id": run_id, "command": argv or [], "values_given": json.loads(json.dumps(values, default=str)),
+            "run_id": run_id,
+            "command": argv or [],
+            "values_given": json.loads(json.dumps(values, default=str)),
             "source_notebook": str(src.relative_to(REPO_ROOT) if src.is_relative_to(REPO_ROOT) else src),
-            "source_sha256": sha256_file(src), "timeout_s": timeout_s,
+            "source_sha256": sha256_file(src),
+            "timeout_s": timeout_s,
             "seconds": round(time.perf_counter() - t0, 3),
         }
         (partial / "glued.json").write_text(json.dumps(glued, indent=1, default=str))
@@ -182,7 +216,7 @@ def run_chapter(chapter: str, values: dict[str, Any], *, timeout_s: float | None
         helper.join()
         if html:
             if "error" in prepared or not (partial / "vega-runtime.js").exists():
-                ship_assets(partial, runs_dir)
+                ship_assets(partial)
             write_run_page(nb, partial / f"{chapter}.html", glued, banner_html=run_banner(chapter, run_id, values))
         final = chapter_dir / run_id
         partial.rename(final)
@@ -209,8 +243,9 @@ def run_chapter(chapter: str, values: dict[str, Any], *, timeout_s: float | None
     return RunResult(chapter, run_id, final, glued, rec, time.perf_counter() - t0)
 
 
-def execute_point(chapter: str, values: dict[str, Any], key: str, timeout_s: float | None,
-                   runs_dir: str, source: str | None) -> dict:
+def execute_point(
+    chapter: str, values: dict[str, Any], key: str, timeout_s: float | None, runs_dir: str, source: str | None
+) -> dict:
     """Worker: execute one point into the cache. Returns a plain, picklable dict."""
     from scalinglab.book import build
 
@@ -221,16 +256,26 @@ def execute_point(chapter: str, values: dict[str, Any], key: str, timeout_s: flo
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".run-{key[:12]}-", dir=root))
     try:
-        out = build.execute(chapter, work / "executed.ipynb", parameters=papermill_value(values), timeout_s=timeout_s,
-                            source=Path(source) if source else None)
+        out = build.execute(
+            chapter,
+            work / "executed.ipynb",
+            parameters=papermill_value(values),
+            timeout_s=timeout_s,
+            source=Path(source) if source else None,
+        )
         glued = glued_values(read_notebook(out))
         cache_put(key, out, glued, Path(runs_dir))
         return {"ok": True, "glued": glued, "seconds": time.perf_counter() - t0}
     except Exception as exc:  # noqa: BLE001 - reported per point
         kind, msg = describe_exception(exc, chapter, timeout_s)
         failed = next(iter(work.glob("*.failed.ipynb")), None)
-        return {"ok": False, "kind": kind, "error": msg, "seconds": time.perf_counter() - t0,
-                "failed_notebook": failed.read_text() if failed else None}
+        return {
+            "ok": False,
+            "kind": kind,
+            "error": msg,
+            "seconds": time.perf_counter() - t0,
+            "failed_notebook": failed.read_text() if failed else None,
+        }
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -238,5 +283,12 @@ def execute_point(chapter: str, values: dict[str, Any], key: str, timeout_s: flo
 def iter_runs(chapter: str, runs_dir: Path = RUNS_DIR) -> Iterable[Path]:
     """Complete run folders of ``chapter`` (oldest first)."""
     d = Path(runs_dir) / chapter
-    return sorted(p for p in d.iterdir() if p.is_dir() and not p.name.startswith((".", "sweep-"))
-                  and not p.name.endswith(".failed")) if d.exists() else []
+    return (
+        sorted(
+            p
+            for p in d.iterdir()
+            if p.is_dir() and not p.name.startswith((".", "sweep-")) and not p.name.endswith(".failed")
+        )
+        if d.exists()
+        else []
+    )

@@ -24,7 +24,7 @@ A scenario file (``scenarios/NAME.yaml``)::
    executed notebooks), with the scenario banner on every page (the theme's announcement bar)
    and a ``scenario-banner`` block at the top of every chapter listing its differences from
    the defaults;
-4. builds it with :func:`scalinglab.build.site` into ``_build/scenarios/NAME/html`` (warnings
+4. builds it with :func:`scalinglab.book.build.site` into ``_build/scenarios/NAME/html`` (warnings
    as errors; the last good scenario site stays if the build fails).
 """
 
@@ -64,6 +64,7 @@ class ScenarioBuildFailed(RuntimeError):
 @dataclass
 class Scenario:
     """A validated scenario file: name (file stem), path, title, description, and per-chapter parameter overrides."""
+
     name: str
     path: Path
     title: str
@@ -80,7 +81,9 @@ def load(path: str | Path) -> Scenario:
         raise ScenarioError(f"scenario file {path} does not exist")
     name = path.stem
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-        raise ScenarioError(f"scenario file name {path.name!r}: use letters, digits, '-', '_' (it names the output folder)")
+        raise ScenarioError(
+            f"scenario file name {path.name!r}: use letters, digits, '-', '_' (it names the output folder)"
+        )
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
     except yaml.YAMLError as err:
@@ -90,8 +93,10 @@ def load(path: str | Path) -> Scenario:
     for key in data:
         if key not in TOP_KEYS:
             close = difflib.get_close_matches(str(key), TOP_KEYS, n=1)
-            raise ScenarioError(f"scenario {path}: unknown key {key!r}; allowed: {', '.join(TOP_KEYS)}"
-                                + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise ScenarioError(
+                f"scenario {path}: unknown key {key!r}; allowed: {', '.join(TOP_KEYS)}"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+            )
     chapters = data.get("chapters") or {}
     if not isinstance(chapters, dict):
         raise ScenarioError(f"scenario {path}: 'chapters' must map chapter names to parameter overrides")
@@ -99,8 +104,13 @@ def load(path: str | Path) -> Scenario:
         if values is not None and not isinstance(values, dict):
             raise ScenarioError(f"scenario {path}: chapters.{slug} must be a mapping of parameter names to values")
     title = data.get("title") or name
-    return Scenario(name=name, path=path, title=str(title), description=str(data.get("description") or ""),
-                    chapters={str(k): dict(v or {}) for k, v in chapters.items()})
+    return Scenario(
+        name=name,
+        path=path,
+        title=str(title),
+        description=str(data.get("description") or ""),
+        chapters={str(k): dict(v or {}) for k, v in chapters.items()},
+    )
 
 
 def toc_chapters(root: Path = REPO_ROOT) -> list[str]:
@@ -134,12 +144,16 @@ def validate(sc: Scenario, root: Path = REPO_ROOT) -> dict[str, Any]:
     for slug, values in sc.chapters.items():
         if slug not in known:
             close = difflib.get_close_matches(slug, known, n=1)
-            problems.append(f"chapter {slug!r} has no parameter schema (known: {', '.join(known)})"
-                            + (f"; did you mean {close[0]!r}?" if close else ""))
+            problems.append(
+                f"chapter {slug!r} has no parameter schema (known: {', '.join(known)})"
+                + (f"; did you mean {close[0]!r}?" if close else "")
+            )
             continue
         if not chapter_notebook(slug).exists():
-            problems.append(f"chapter {slug!r} has no notebook yet (notebooks/{slug}.ipynb); "
-                            "remove it from the scenario or write the chapter first")
+            problems.append(
+                f"chapter {slug!r} has no notebook yet (notebooks/{slug}.ipynb); "
+                "remove it from the scenario or write the chapter first"
+            )
             continue
         if slug not in in_toc:
             problems.append(f"chapter {slug!r} is not in _toc.yml, so the book has no page for it")
@@ -171,8 +185,10 @@ def _fmt(v: Any) -> str:
 
 def banner_text(sc: Scenario, diffs: dict[str, list[tuple[str, Any, Any]]]) -> str:
     """One line for the announcement bar on every page."""
-    parts = [f"{slug}: " + ", ".join(f"{n} = {_fmt(v)} (default {_fmt(d)})" for n, v, d in items)
-             for slug, items in diffs.items()]
+    parts = [
+        f"{slug}: " + ", ".join(f"{n} = {_fmt(v)} (default {_fmt(d)})" for n, v, d in items)
+        for slug, items in diffs.items()
+    ]
     changes = "; ".join(parts) if parts else "no parameter differs from the defaults"
     return render("scenario_announcement.html.j2", title=sc.title, name=sc.name, changes=changes)
 
@@ -180,8 +196,14 @@ def banner_text(sc: Scenario, diffs: dict[str, list[tuple[str, Any, Any]]]) -> s
 def chapter_banner_html(sc: Scenario, slug: str, diffs: dict[str, list[tuple[str, Any, Any]]]) -> str:
     """The ``scenario-banner`` block at the top of one chapter."""
     mine = [(n, _fmt(v), _fmt(d)) for n, v, d in diffs.get(slug, [])]
-    return render("scenario_chapter_banner.html.j2", title=sc.title, name=sc.name, description=sc.description,
-                  diffs=mine, others=", ".join(diffs) or "none")
+    return render(
+        "scenario_chapter_banner.html.j2",
+        title=sc.title,
+        name=sc.name,
+        description=sc.description,
+        diffs=mine,
+        others=", ".join(diffs) or "none",
+    )
 
 
 def _insert_banner(nb: dict, banner: str) -> dict:
@@ -208,17 +230,30 @@ def _config_for(root: Path, src: Path, sc: Scenario, announcement: str) -> str:
     for key in ("html_static_path", "html_extra_path", "templates_path", "bibtex_bibfiles"):
         paths = sphinx_cfg.get(key)
         if isinstance(paths, list):
-            sphinx_cfg[key] = [p if os.path.isabs(p) or (src / p).exists()
-                               else str((root / p) if (root / p).exists() else (REPO_ROOT / p)) for p in paths]
+            sphinx_cfg[key] = [
+                p
+                if os.path.isabs(p) or (src / p).exists()
+                else str((root / p) if (root / p).exists() else (REPO_ROOT / p))
+                for p in paths
+            ]
     opts = sphinx_cfg.setdefault("html_theme_options", {})
     opts["announcement"] = announcement
-    return "# Generated by `scalinglab book --scenario`: a copy of the book's _config.yml for one scenario.\n" + \
-        yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+    return (
+        "# Generated by `scalinglab book --scenario`: a copy of the book's _config.yml for one scenario.\n"
+        + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+    )
 
 
-def build_book(sc: Scenario, *, workers: int | None = None, timeout_s: float | None = None,
-               root: Path = REPO_ROOT, out_root: Path | None = None, runs_dir: Path = RUNS_DIR,
-               log=print) -> Path:
+def build_book(
+    sc: Scenario,
+    *,
+    workers: int | None = None,
+    timeout_s: float | None = None,
+    root: Path = REPO_ROOT,
+    out_root: Path | None = None,
+    runs_dir: Path = RUNS_DIR,
+    log=print,
+) -> Path:
     """Execute and build the scenario book; return its HTML folder (see the module docstring)."""
     from scalinglab.book import build
 
@@ -267,7 +302,9 @@ def build_book(sc: Scenario, *, workers: int | None = None, timeout_s: float | N
                 notebooks[slug] = hit["notebook"]
                 log(f"  {slug}: executed in {res['seconds']:.1f} s")
         if failures:
-            raise ScenarioBuildFailed(f"scenario {sc.name}: chapter(s) failed, no book built:\n  - " + "\n  - ".join(failures))
+            raise ScenarioBuildFailed(
+                f"scenario {sc.name}: chapter(s) failed, no book built:\n  - " + "\n  - ".join(failures)
+            )
 
     # 2. a separate book source root
     src = out_root / "src"
@@ -286,10 +323,22 @@ def build_book(sc: Scenario, *, workers: int | None = None, timeout_s: float | N
     for slug, path in notebooks.items():
         nb = json.loads(Path(path).read_text(encoding="utf-8"))
         nbformat.write(_insert_banner(nb, chapter_banner_html(sc, slug, diffs)), src / "executed" / f"{slug}.ipynb")
-    (src / "scenario.json").write_text(json.dumps({
-        "name": sc.name, "title": sc.title, "description": sc.description, "file": str(sc.path),
-        "differences": {s: [{"parameter": n, "scenario": v, "default": d} for n, v, d in items]
-                        for s, items in diffs.items()}}, indent=1, default=str))
+    (src / "scenario.json").write_text(
+        json.dumps(
+            {
+                "name": sc.name,
+                "title": sc.title,
+                "description": sc.description,
+                "file": str(sc.path),
+                "differences": {
+                    s: [{"parameter": n, "scenario": v, "default": d} for n, v, d in items]
+                    for s, items in diffs.items()
+                },
+            },
+            indent=1,
+            default=str,
+        )
+    )
 
     # 3. the site
     import subprocess
@@ -298,7 +347,9 @@ def build_book(sc: Scenario, *, workers: int | None = None, timeout_s: float | N
     try:
         html_dir = build.site(root=src, out=out_root / "html", build_dir=out_root)
     except subprocess.CalledProcessError as exc:
-        raise ScenarioBuildFailed(f"scenario {sc.name}: jupyter-book failed (exit {exc.returncode}); "
-                                  f"the previous {out_root / 'html'} is unchanged") from exc
+        raise ScenarioBuildFailed(
+            f"scenario {sc.name}: jupyter-book failed (exit {exc.returncode}); "
+            f"the previous {out_root / 'html'} is unchanged"
+        ) from exc
     shutil.copy2(src / "scenario.json", html_dir / "scenario.json")
     return html_dir

@@ -16,9 +16,10 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from scalinglab.book import schemas
 from scalinglab.book.assets import ship_assets
@@ -31,8 +32,7 @@ from scalinglab.book.runs import execute_point, new_id
 from scalinglab.errors import ParameterError
 from scalinglab.paths import RUNS_DIR, chapter_notebook
 
-__all__ = ["VECTORISED", "VECTORISED_KEYS", "SweepResult", "expand_grid", "headline_keys", "sweep",
-           "write_sweep_chart"]
+__all__ = ["VECTORISED", "VECTORISED_KEYS", "SweepResult", "expand_grid", "headline_keys", "sweep", "write_sweep_chart"]
 
 
 def expand_grid(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
@@ -41,10 +41,10 @@ def expand_grid(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(names, combo)) for combo in itertools.product(*(grid[n] for n in names))]
 
 
-def _vectorised_interconnect(points: "Any") -> "Any":
+def _vectorised_interconnect(points: Any) -> Any:
     """Closed-form glued numbers of *interconnect_scaling* for a frame of full parameter points.
 
-    Same calls as the chapter's notebook, on whole columns at once (scalinglab.collectives
+    Same calls as the chapter's notebook, on whole columns at once (scalinglab.models.collectives
     broadcasts): ring, in-network and two-level all-reduce of ``message_size_bytes`` over
     ``n_gpus`` (ms) and the tree/ring crossover size (bytes).
     """
@@ -59,8 +59,12 @@ def _vectorised_interconnect(points: "Any") -> "Any":
     out = {
         "ring_allreduce_ms": np.atleast_1d(C.ring_allreduce_s(n, p, bw, lat)) * 1e3,
         "in_network_allreduce_ms": np.atleast_1d(C.in_network_allreduce_s(n, p, bw, lat)) * 1e3,
-        "hierarchical_allreduce_ms": np.atleast_1d(C.hierarchical_allreduce_s(
-            n, p, col("scaleup_domain_size"), bw, lat, col("scaleout_bandwidth_gb_s"), col("scaleout_latency_us"))) * 1e3,
+        "hierarchical_allreduce_ms": np.atleast_1d(
+            C.hierarchical_allreduce_s(
+                n, p, col("scaleup_domain_size"), bw, lat, col("scaleout_bandwidth_gb_s"), col("scaleout_latency_us")
+            )
+        )
+        * 1e3,
         "tree_ring_crossover_bytes": np.atleast_1d(C.tree_ring_crossover_bytes(p, bw, lat)),
     }
     return pl.DataFrame(out)
@@ -72,8 +76,14 @@ def _vectorised_interconnect(points: "Any") -> "Any":
 #: column per glued key. ``scalinglab sweep`` uses these unless ``--kernel`` is given.
 VECTORISED: dict[str, Callable[[Any], Any]] = {"interconnect_scaling": _vectorised_interconnect}
 #: Glued keys each vectorised function returns (printed first by ``scalinglab sweep``).
-VECTORISED_KEYS = {"interconnect_scaling": ["ring_allreduce_ms", "in_network_allreduce_ms",
-                                            "hierarchical_allreduce_ms", "tree_ring_crossover_bytes"]}
+VECTORISED_KEYS = {
+    "interconnect_scaling": [
+        "ring_allreduce_ms",
+        "in_network_allreduce_ms",
+        "hierarchical_allreduce_ms",
+        "tree_ring_crossover_bytes",
+    ]
+}
 
 
 def headline_keys(chapter: str) -> list[str]:
@@ -84,6 +94,7 @@ def headline_keys(chapter: str) -> list[str]:
 @dataclass
 class SweepResult:
     """One finished sweep: its folder, the table of points (polars), ``mode`` ("kernel" or "vectorised"), failed points with their errors, and how many points were executed or taken from the cache."""
+
     chapter: str
     folder: Path
     table: Any  # polars DataFrame
@@ -115,10 +126,20 @@ def _column(values: list[Any]) -> Any:
     return pl.Series([None if v is None else str(v) for v in vals], dtype=pl.String)
 
 
-def sweep(chapter: str, grid: dict[str, list[Any]], *, workers: int | None = None, kernel: bool = False,
-          skip_invalid: bool = False, timeout_s: float | None = None, runs_dir: Path = RUNS_DIR,
-          progress: bool = True, source: Path | None = None, base: dict[str, Any] | None = None,
-          log: Callable[[str], None] | None = None) -> SweepResult:
+def sweep(
+    chapter: str,
+    grid: dict[str, list[Any]],
+    *,
+    workers: int | None = None,
+    kernel: bool = False,
+    skip_invalid: bool = False,
+    timeout_s: float | None = None,
+    runs_dir: Path = RUNS_DIR,
+    progress: bool = True,
+    source: Path | None = None,
+    base: dict[str, Any] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> SweepResult:
     """Run ``chapter`` at every point of the cartesian product of ``grid`` (plus fixed ``base`` values).
 
     Every point is validated before anything runs: a bad point raises ``ParameterError``
@@ -149,12 +170,30 @@ def sweep(chapter: str, grid: dict[str, list[Any]], *, workers: int | None = Non
         values = {**base, **combo}
         try:
             model = schemas.validate(chapter, values)
-            points.append({"point": i, "values": values, "model": model, "status": None, "error": None,
-                           "glued": {}, "seconds": None})
+            points.append(
+                {
+                    "point": i,
+                    "values": values,
+                    "model": model,
+                    "status": None,
+                    "error": None,
+                    "glued": {},
+                    "seconds": None,
+                }
+            )
         except ParameterError as err:
             invalid.append((i, combo, err))
-            points.append({"point": i, "values": values, "model": None, "status": "invalid", "error": str(err),
-                           "glued": {}, "seconds": None})
+            points.append(
+                {
+                    "point": i,
+                    "values": values,
+                    "model": None,
+                    "status": "invalid",
+                    "error": str(err),
+                    "glued": {},
+                    "seconds": None,
+                }
+            )
     if invalid and not skip_invalid:
         i, combo, err = invalid[0]
         more = f" (and {len(invalid) - 1} more invalid point(s))" if len(invalid) > 1 else ""
@@ -189,10 +228,19 @@ def sweep(chapter: str, grid: dict[str, list[Any]], *, workers: int | None = Non
                 n_cached += 1
             else:
                 by_key.setdefault(p["key"], []).append(p)
-        bar = tqdm(total=len(valid), initial=n_cached, desc=f"sweep {chapter}", unit="point", file=sys.stderr,
-                   disable=not progress, dynamic_ncols=True)
-        jobs = {key: (chapter, pts[0]["values"], key, timeout_s, str(runs_dir), str(source) if source else None)
-                for key, pts in by_key.items()}
+        bar = tqdm(
+            total=len(valid),
+            initial=n_cached,
+            desc=f"sweep {chapter}",
+            unit="point",
+            file=sys.stderr,
+            disable=not progress,
+            dynamic_ncols=True,
+        )
+        jobs = {
+            key: (chapter, pts[0]["values"], key, timeout_s, str(runs_dir), str(source) if source else None)
+            for key, pts in by_key.items()
+        }
         for key, res, exc in run_in_pool(execute_point, jobs, workers):
             if exc is not None:  # a worker process died
                 res = {"ok": False, "kind": "error", "error": f"worker failed: {exc!r}", "seconds": None}
@@ -200,8 +248,12 @@ def sweep(chapter: str, grid: dict[str, list[Any]], *, workers: int | None = Non
                 if res["ok"]:
                     p.update(status="ok", glued=res["glued"], seconds=res["seconds"])
                 else:
-                    p.update(status="failed", error=res["error"], seconds=res["seconds"],
-                             failed_notebook=res.get("failed_notebook"))
+                    p.update(
+                        status="failed",
+                        error=res["error"],
+                        seconds=res["seconds"],
+                        failed_notebook=res.get("failed_notebook"),
+                    )
             n_exec += 1
             if not res["ok"]:
                 bar.write(f"point {by_key[key][0]['point']} {by_key[key][0]['values']} failed: {res['error']}")
@@ -219,8 +271,9 @@ def sweep(chapter: str, grid: dict[str, list[Any]], *, workers: int | None = Non
     for name in grid:
         data[name] = _column([p["values"][name] for p in points])
     data["status"] = pl.Series([p["status"] for p in points], dtype=pl.String)
-    data["seconds"] = pl.Series([None if p["seconds"] is None else round(float(p["seconds"]), 4) for p in points],
-                                dtype=pl.Float64)
+    data["seconds"] = pl.Series(
+        [None if p["seconds"] is None else round(float(p["seconds"]), 4) for p in points], dtype=pl.Float64
+    )
     data["error"] = pl.Series([p["error"] for p in points], dtype=pl.String)
     for k in keys:
         name = k if k not in data else f"glued_{k}"
@@ -240,15 +293,25 @@ def sweep(chapter: str, grid: dict[str, list[Any]], *, workers: int | None = Non
             if p.get("failed_notebook"):
                 (partial / "failed").mkdir(exist_ok=True)
                 (partial / "failed" / f"point-{p['point']}.ipynb").write_text(p["failed_notebook"])
-        meta = {"chapter": chapter, "grid": grid, "fixed": base, "mode": mode, "points": len(points),
-                "executed": n_exec, "cached": n_cached, "seconds": round(elapsed, 3),
-                "workers": workers or os.cpu_count(), "timeout_s": timeout_s,
-                "failed": [{"point": p["point"], "values": p["values"], "status": p["status"], "error": p["error"]}
-                           for p in failed]}
+        meta = {
+            "chapter": chapter,
+            "grid": grid,
+            "fixed": base,
+            "mode": mode,
+            "points": len(points),
+            "executed": n_exec,
+            "cached": n_cached,
+            "seconds": round(elapsed, 3),
+            "workers": workers or os.cpu_count(),
+            "timeout_s": timeout_s,
+            "failed": [
+                {"point": p["point"], "values": p["values"], "status": p["status"], "error": p["error"]} for p in failed
+            ],
+        }
         (partial / "sweep.json").write_text(json.dumps(meta, indent=1, default=str))
         try:
             write_sweep_chart(chapter, table, list(grid), keys, partial / "chart.html")
-            ship_assets(partial, runs_dir, mathjax=False)
+            ship_assets(partial, mathjax=False)
         except Exception as exc:  # noqa: BLE001 - the table matters more than the chart
             (partial / "chart-error.txt").write_text(f"{type(exc).__name__}: {exc}\n")
             log(f"warning: no chart ({type(exc).__name__}: {exc})")
@@ -257,8 +320,15 @@ def sweep(chapter: str, grid: dict[str, list[Any]], *, workers: int | None = Non
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return SweepResult(chapter, final, table, mode, failed=[p for p in points if p["status"] in ("failed", "invalid")],
-                       executed=n_exec, cached=n_cached)
+    return SweepResult(
+        chapter,
+        final,
+        table,
+        mode,
+        failed=[p for p in points if p["status"] in ("failed", "invalid")],
+        executed=n_exec,
+        cached=n_cached,
+    )
 
 
 def _is_numeric_series(s: Any) -> bool:
@@ -267,7 +337,8 @@ def _is_numeric_series(s: Any) -> bool:
 
 def write_sweep_chart(chapter: str, table: Any, swept: list[str], keys: list[str], path: Path) -> Path:
     """One small line chart per glued number that varies across the sweep, against the first
-    swept parameter (coloured by the second), as a standalone offline HTML page."""
+    swept parameter (coloured by the second), as a standalone offline HTML page.
+    """
     import altair as alt
     import polars as pl
 
@@ -275,8 +346,14 @@ def write_sweep_chart(chapter: str, table: Any, swept: list[str], keys: list[str
 
     charts.enable()
     ok = table.filter(pl.col("status").is_in(["ok", "cached"]))
-    cols = {k: (k if k in table.columns and k not in swept and k not in ("point", "status", "seconds", "error")
-                else f"glued_{k}") for k in keys}
+    cols = {
+        k: (
+            k
+            if k in table.columns and k not in swept and k not in ("point", "status", "seconds", "error")
+            else f"glued_{k}"
+        )
+        for k in keys
+    }
     numeric = [k for k in keys if cols[k] in ok.columns and _is_numeric_series(ok[cols[k]])]
     varying = [k for k in numeric if ok[cols[k]].n_unique() > 1] or numeric
     if not varying or ok.height == 0:
@@ -286,21 +363,27 @@ def write_sweep_chart(chapter: str, table: Any, swept: list[str], keys: list[str
     color = swept[1] if len(swept) > 1 else None
     idx = ["point", x] + ([color] if color else [])
     long = ok.select(idx + [pl.col(cols[k]).cast(pl.Float64).alias(k) for k in varying]).unpivot(
-        index=idx, on=varying, variable_name="glued number", value_name="value")
-    xscale = alt.Scale(type="log") if xnum and ok[x].min() > 0 and ok[x].max() / max(ok[x].min(), 1e-300) >= 50 else alt.Scale()
+        index=idx, on=varying, variable_name="glued number", value_name="value"
+    )
+    xscale = (
+        alt.Scale(type="log")
+        if xnum and ok[x].min() > 0 and ok[x].max() / max(ok[x].min(), 1e-300) >= 50
+        else alt.Scale()
+    )
     enc = {
         "x": alt.X(f"{x}:{'Q' if xnum else 'N'}", title=x, scale=xscale),
         "y": alt.Y("value:Q", title="value (unit as in the chapter)"),
         "tooltip": ["point:Q", f"{x}:{'Q' if xnum else 'N'}", "glued number:N", alt.Tooltip("value:Q", format=".6g")]
-                   + ([f"{color}:N"] if color else []),
+        + ([f"{color}:N"] if color else []),
     }
     if color:
         enc["color"] = alt.Color(f"{color}:N", title=color)
     base = alt.Chart(long).mark_line(point=True).encode(**enc).properties(width=260, height=170)
     chart = base.facet(facet=alt.Facet("glued number:N", title=None), columns=2).resolve_scale(y="independent")
-    chart = charts.finish(chart, f"Sweep of {chapter}: glued numbers against {x}",
-                          f"scalinglab sweep of notebooks/{chapter}.ipynb",
-                          subtitle=f"{ok.height} point(s); one panel per glued number that varies")
+    chart = charts.finish(
+        chart,
+        f"Sweep of {chapter}: glued numbers against {x}",
+        f"scalinglab sweep of notebooks/{chapter}.ipynb",
+        subtitle=f"{ok.height} point(s); one panel per glued number that varies",
+    )
     return write_chart_page(chart.to_dict(), chapter, path)
-
-
