@@ -31,15 +31,13 @@ CONTEXT_METRICS = ("transistors", "single_thread_performance")
 
 
 def horowitz_energies() -> pl.DataFrame:
-    """Horowitz's 45 nm energies per operation (ISSCC 2014) from the growth-anchor table.
+    """Horowitz's 45 nm energies per operation (ISSCC 2014) from :func:`scalinglab.data.load_horowitz_energy`.
 
-    Columns ``operation`` (e.g. "32-bit FP multiply"), ``joules``, ``verification``, ``source``; the rows
-    quoted in pJ (the DRAM access, quoted as a range in nJ, is left out), sorted by energy.
+    Columns ``operation`` (e.g. "32-bit FP multiply"), ``joules``, ``verification``, ``source``, sorted by
+    energy; arithmetic and memory accesses alike (the DRAM range has no single value and is left out).
     """
-    return data.load_growth_anchors().filter(pl.col("id").str.starts_with("horowitz_") & (pl.col("unit") == "pJ")).select(
-        pl.col("quantity").str.replace(r" \(45 nm.*$", "").str.replace("energy of an? ", "").alias("operation"),
-        (pl.col("value_number") * 1e-12).alias("joules"), pl.col("verification"),
-        pl.lit("Horowitz 2014, 45 nm").alias("source")).sort("joules", "operation")
+    return data.load_horowitz_energy().select(
+        "operation", "joules", "verification", pl.lit("Horowitz 2014, 45 nm").alias("source")).sort("joules", "operation")
 
 
 def gpu_energy_per_flop(specs: pl.DataFrame, formats: tuple[str, ...] = ENERGY_FORMATS) -> pl.DataFrame:
