@@ -26,7 +26,10 @@ def _frame(metric, x, y):
 
 # --- rules ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lo,hi,word", [(1.9, 2.1, "matches"), (1.5, 1.9, "is faster than"), (2.1, 2.5, "is slower than")])
+
+@pytest.mark.parametrize(
+    "lo,hi,word", [(1.9, 2.1, "matches"), (1.5, 1.9, "is faster than"), (2.1, 2.5, "is slower than")]
+)
 def test_rate_word_against_two_years(lo, hi, word):
     assert trends.rate_word(lo, hi, 2.0) == word
 
@@ -36,18 +39,28 @@ def test_trend_word(lo, hi, word):
     assert trends.trend_word(lo, hi) == word
 
 
-@pytest.mark.parametrize("hp,lo,hi,verdict", [
-    (52.0, 41.2, 49.5, "differs"),          # excluded: differs whatever the width
-    (12.0, 4.5, 31.1, "not informative"),   # contains it, 26.6 points wide > 20
-    (12.0, 5.0, 20.0, "agrees"),            # contains it, 15 points wide
-    (22.0, None, None, "no data"),
-])
+@pytest.mark.parametrize(
+    "hp,lo,hi,verdict",
+    [
+        (52.0, 41.2, 49.5, "differs"),  # excluded: differs whatever the width
+        (12.0, 4.5, 31.1, "not informative"),  # contains it, 26.6 points wide > 20
+        (12.0, 5.0, 20.0, "agrees"),  # contains it, 15 points wide
+        (22.0, None, None, "no data"),
+    ],
+)
 def test_era_verdict(hp, lo, hi, verdict):
     assert trends.era_verdict(hp, lo, hi, 20.0) == verdict
 
 
-@pytest.mark.parametrize("lo,hi,word", [(1.38, 1.86, "below the 2x line"), (2.1, 2.9, "between the 2x and 3x lines"),
-                                        (3.5, 4.0, "above the 3x line"), (1.5, 2.5, "consistent with the 2-3x range")])
+@pytest.mark.parametrize(
+    "lo,hi,word",
+    [
+        (1.38, 1.86, "below the 2x line"),
+        (2.1, 2.9, "between the 2x and 3x lines"),
+        (3.5, 4.0, "above the 3x line"),
+        (1.5, 2.5, "consistent with the 2-3x range"),
+    ],
+)
 def test_against_aim(lo, hi, word):
     assert outlook.against_aim(lo, hi) == word
 
@@ -67,11 +80,12 @@ def test_timing_sentence_dates_breaks_only_with_narrow_intervals():
 
 # --- computations on hand-made data -----------------------------------------------------------
 
+
 def test_moores_law_on_exact_doubling_before_and_after_the_split():
     before = np.arange(1980, 2000)
     after = np.arange(2000, 2011)
     x = np.r_[before, after]
-    y = np.r_[2.0 ** ((before - 1980) / 2), 2.0 ** 10 * 2.0 ** (after - 2000)]  # 2 years, then 1 year
+    y = np.r_[2.0 ** ((before - 1980) / 2), 2.0**10 * 2.0 ** (after - 2000)]  # 2 years, then 1 year
     m = trends.moores_law(_frame("transistors", x, y), 1980, 2010, 2000, 0.95, last_data_year=2021)
     assert m.moore_doubling_years_before == pytest.approx(2.0)
     assert m.moore_doubling_years_after == pytest.approx(1.0)
@@ -83,13 +97,14 @@ def test_moores_law_on_exact_doubling_before_and_after_the_split():
 def test_moores_law_slowing_gives_the_other_verdict():
     before, after = np.arange(1980, 2000), np.arange(2000, 2011)
     x = np.r_[before, after]
-    y = np.r_[2.0 ** ((before - 1980) / 2), 2.0 ** 10 * 2.0 ** ((after - 2000) / 4)]  # 2 years, then 4
+    y = np.r_[2.0 ** ((before - 1980) / 2), 2.0**10 * 2.0 ** ((after - 2000) / 4)]  # 2 years, then 4
     m = trends.moores_law(_frame("transistors", x, y), 1980, 2010, 2000, 0.95, last_data_year=2010)
     assert m.moore_pace_word == "slower" and m.moore_verdict.startswith("slowing")
     assert m.moore_vs_interview == "these transistor counts agree"
 
 
 # --- computations on the shipped data ---------------------------------------------------------
+
 
 def test_hp_eras_on_rupps_data(chapter):
     eras = {r["era"]: r for r in chapter.eras.iter_rows(named=True)}
@@ -138,9 +153,12 @@ def test_gpu_chip_series_and_projection(chapter):
     p = chapter.projection
     assert (p.aim_2x_factor, p.aim_3x_factor) == (64.0, 729.0)
     assert p.gpu_flops_ci_high < 2.0 and p.gpu_flops_vs_aim == "below the 2x line"
-    assert p.gpu_flops_projection_factor == pytest.approx(p.gpu_flops_x_per_year ** 6)
-    assert set(chapter.projection_frame["kind"]) == {"CPU chip (context)", "NVIDIA GPU chip",
-                                                     "NVIDIA aim (data-centre scale)"}
+    assert p.gpu_flops_projection_factor == pytest.approx(p.gpu_flops_x_per_year**6)
+    assert set(chapter.projection_frame["kind"]) == {
+        "CPU chip (context)",
+        "NVIDIA GPU chip",
+        "NVIDIA aim (data-centre scale)",
+    }
 
 
 def test_golden_values_at_defaults(chapter):
@@ -157,8 +175,15 @@ def test_energy_chart_has_no_bars_and_only_positive_log_values(chapter):
 
 
 def test_every_chart_and_table_builds(chapter):
-    for f in (show.trends_chart, show.break_chart, show.eras_chart, show.dennard_chart, show.energy_chart,
-              show.gpu_chart, show.projection_chart):
+    for f in (
+        show.trends_chart,
+        show.break_chart,
+        show.eras_chart,
+        show.dennard_chart,
+        show.energy_chart,
+        show.gpu_chart,
+        show.projection_chart,
+    ):
         assert f(chapter).to_dict()["title"]
     for f in (show.fit_table, show.break_table, show.eras_table, show.energy_table, show.gpu_table):
         html = f(chapter).as_raw_html()
@@ -167,18 +192,22 @@ def test_every_chart_and_table_builds(chapter):
 
 # --- parameters, in-process -------------------------------------------------------------------
 
-@pytest.mark.parametrize("values,name", [
-    ({"fit_start_year": 2030}, "fit_start_year"),
-    ({"fit_start_year": 2010, "fit_end_year": 2000}, "fit_start_year"),
-    ({"temperature_k": 0}, "temperature_k"),
-    ({"metric": "mips"}, "metric"),
-    ({"fit_start_yr": 1990}, "fit_start_yr"),
-    ({"confidence_level": 1.0}, "confidence_level"),
-    ({"transistor_split_year": 1972}, "transistor_split_year"),
-    ({"fit_end_year": 1999}, "transistor_split_year"),  # the default split leaves nothing after it
-    ({"informative_ci_width_pct": 0}, "informative_ci_width_pct"),
-    ({"break_year": 1975}, "break_year"),
-])
+
+@pytest.mark.parametrize(
+    "values,name",
+    [
+        ({"fit_start_year": 2030}, "fit_start_year"),
+        ({"fit_start_year": 2010, "fit_end_year": 2000}, "fit_start_year"),
+        ({"temperature_k": 0}, "temperature_k"),
+        ({"metric": "mips"}, "metric"),
+        ({"fit_start_yr": 1990}, "fit_start_yr"),
+        ({"confidence_level": 1.0}, "confidence_level"),
+        ({"transistor_split_year": 1972}, "transistor_split_year"),
+        ({"fit_end_year": 1999}, "transistor_split_year"),  # the default split leaves nothing after it
+        ({"informative_ci_width_pct": 0}, "informative_ci_width_pct"),
+        ({"break_year": 1975}, "break_year"),
+    ],
+)
 def test_bad_parameters_fail_with_named_error(values, name):
     with pytest.raises(ParameterError, match=f"parameter '{name}'"):
         schemas.validate("moores_law_limits", values)
@@ -188,4 +217,5 @@ def test_metric_choices_come_from_the_data_layer():
     from scalinglab.data import MICROPROCESSOR_METRICS
 
     assert schemas.describe_field(schemas.get_schema("moores_law_limits"), "metric")["allowed"] == (
-        "one of: " + ", ".join(MICROPROCESSOR_METRICS))
+        "one of: " + ", ".join(MICROPROCESSOR_METRICS)
+    )

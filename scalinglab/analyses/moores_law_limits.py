@@ -35,8 +35,15 @@ from scalinglab.analyses.moores_law_limits_trends import (
     trend_fits,
 )
 
-__all__ = ["Chapter", "analyse", "RUPP_SOURCE", "GPU_SOURCE", "MIN_SEGMENT_YEARS", "DATABLE_BREAK_YEARS",
-           "MOORE_1975_DOUBLING_YEARS"]
+__all__ = [
+    "Chapter",
+    "analyse",
+    "RUPP_SOURCE",
+    "GPU_SOURCE",
+    "MIN_SEGMENT_YEARS",
+    "DATABLE_BREAK_YEARS",
+    "MOORE_1975_DOUBLING_YEARS",
+]
 
 
 @dataclass(frozen=True)
@@ -82,9 +89,27 @@ def analyse(params: Any) -> Chapter:
     energy_summary, energy_table = energy(p.temperature_k)
     proj, gpus, frame = projection(breaks, p.projection_year, p.confidence_level)
     return Chapter(
-        params=p, trends=trends, window=window, fit_table=trend_fits(window, p.confidence_level),
-        moore=moores_law(window, p.fit_start_year, p.fit_end_year, p.transistor_split_year, p.confidence_level,
-                         int(trends.filter(pl.col("metric") == "transistors")["year"].max())),
-        breaks=breaks, no_break=missing, break_table=break_table(breaks), breaks_summary=breaks_summary(breaks),
-        eras=eras, eras_summary=eras_summary(eras, p.informative_ci_width_pct), energy=energy_summary,
-        energy_table=energy_table, projection=proj, gpu_series=gpus, projection_frame=frame)
+        params=p,
+        trends=trends,
+        window=window,
+        fit_table=trend_fits(window, p.confidence_level),
+        moore=moores_law(
+            window,
+            p.fit_start_year,
+            p.fit_end_year,
+            p.transistor_split_year,
+            p.confidence_level,
+            int(trends.filter(pl.col("metric") == "transistors")["year"].max()),
+        ),
+        breaks=breaks,
+        no_break=missing,
+        break_table=break_table(breaks),
+        breaks_summary=breaks_summary(breaks),
+        eras=eras,
+        eras_summary=eras_summary(eras, p.informative_ci_width_pct),
+        energy=energy_summary,
+        energy_table=energy_table,
+        projection=proj,
+        gpu_series=gpus,
+        projection_frame=frame,
+    )

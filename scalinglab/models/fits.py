@@ -71,7 +71,7 @@ class LogLinearFit:
 
     @property
     def doubling_years(self) -> float:
-        """ln 2 / g in years; ``inf`` when the fitted trend does not grow."""
+        """Ln 2 / g in years; ``inf`` when the fitted trend does not grow."""
         return LN2 / self.slope if self.slope > 0 else math.inf
 
     @property
@@ -242,8 +242,7 @@ def _prefix_sse(x: np.ndarray, ly: np.ndarray) -> np.ndarray:
     return np.maximum(sse, 0.0)
 
 
-def _break_sses(x: np.ndarray, ly: np.ndarray, min_points: int,
-                min_span: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def _break_sses(x: np.ndarray, ly: np.ndarray, min_points: int, min_span: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Candidate breaks (distinct sorted x values) and the total two-segment SSE at each.
 
     ``x`` must be sorted. A candidate b splits x < b | x >= b and needs at least
@@ -272,17 +271,24 @@ def check_break(x, break_x: float | None = None, min_points: int = 3, min_span: 
     if break_x is None:
         cands, _ = _break_sses(x, np.zeros_like(x), min_points, min_span)
         if cands.size == 0:
-            raise ValueError(f"no break leaves {min_points} points spanning {min_span} on both sides "
-                             f"of {x.size} points")
+            raise ValueError(
+                f"no break leaves {min_points} points spanning {min_span} on both sides of {x.size} points"
+            )
         return
     left, right = x[x < break_x], x[x >= break_x]
     if left.size < min_points or right.size < min_points or np.ptp(left) == 0 or np.ptp(right) == 0:
-        raise ValueError(f"break at {break_x} leaves fewer than {min_points} points on one side "
-                         f"(data span {x.min():.1f}-{x.max():.1f})")
+        raise ValueError(
+            f"break at {break_x} leaves fewer than {min_points} points on one side "
+            f"(data span {x.min():.1f}-{x.max():.1f})"
+        )
 
 
 def fit_piecewise_loglinear(
-    x, y, break_x: float | None = None, min_points: int = 3, confidence_level: float = 0.95,
+    x,
+    y,
+    break_x: float | None = None,
+    min_points: int = 3,
+    confidence_level: float = 0.95,
     min_span: float = 0.0,
 ) -> PiecewiseFit:
     """Fit two log-linear segments; choose the break by least total residual.
@@ -310,8 +316,9 @@ def fit_piecewise_loglinear(
     else:
         cands, sses = _break_sses(x, ly, min_points, min_span)
         if cands.size == 0:
-            raise ValueError(f"no break leaves {min_points} points spanning {min_span} on both sides "
-                             f"of {x.size} points")
+            raise ValueError(
+                f"no break leaves {min_points} points spanning {min_span} on both sides of {x.size} points"
+            )
         best, detected = float(cands[int(np.argmin(sses))]), True
     left, right = x < best, x >= best
     before = fit_loglinear(x[left], y[left], confidence_level)
@@ -320,8 +327,9 @@ def fit_piecewise_loglinear(
     return PiecewiseFit(break_x=best, before=before, after=after, sse=sse, detected=detected)
 
 
-def bootstrap_break(x, y, n_boot: int = 500, seed: int = 0, min_points: int = 3,
-                    confidence_level: float = 0.95, min_span: float = 0.0) -> tuple[float, float]:
+def bootstrap_break(
+    x, y, n_boot: int = 500, seed: int = 0, min_points: int = 3, confidence_level: float = 0.95, min_span: float = 0.0
+) -> tuple[float, float]:
     """Percentile bootstrap interval (years) of the least-residual break.
 
     Resamples the (x, y) pairs with replacement ``n_boot`` times using
