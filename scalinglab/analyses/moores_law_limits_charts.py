@@ -130,7 +130,7 @@ def eras_chart(result) -> alt.TopLevelMixin:
         ]
     )
     base = alt.Chart(long).encode(
-        x=alt.X("era:N", title="Era (years)", sort=None),
+        x=alt.X("era:N", title="Era (years)", sort=None, axis=alt.Axis(labelAngle=0)),
         xOffset="source:N",
         color=alt.Color("source:N", title="Estimate"),
     )
@@ -148,8 +148,8 @@ def eras_chart(result) -> alt.TopLevelMixin:
     )
     err = (
         base.transform_filter("isValid(datum.lo)")
-        .mark_errorbar(color=charts.TEXT)
-        .encode(y=alt.Y("lo:Q", title=ytitle), y2="hi:Q")
+        .mark_errorbar(thickness=1.5)
+        .encode(y=alt.Y("lo:Q", title=ytitle), y2="hi:Q", color=alt.value(charts.TEXT))
     )
     return _finish(
         bars + err,
@@ -187,7 +187,7 @@ def dennard_chart(result) -> alt.TopLevelMixin:
     )
     order = [METRIC_NAMES[m] for m in keep]
     base = alt.Chart(long).encode(
-        x=alt.X("series:N", title="Series", sort=order),
+        x=alt.X("series:N", title="Series", sort=order, axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("period:N", sort=["before", "after"]),
         color=alt.Color("period:N", title="Relative to each series' break", sort=["before", "after"]),
     )
@@ -205,8 +205,8 @@ def dennard_chart(result) -> alt.TopLevelMixin:
     )
     err = (
         base.transform_filter("isValid(datum.lo)")
-        .mark_errorbar(color=charts.TEXT)
-        .encode(y=alt.Y("lo:Q", title=ytitle), y2="hi:Q")
+        .mark_errorbar(thickness=1.5)
+        .encode(y=alt.Y("lo:Q", title=ytitle), y2="hi:Q", color=alt.value(charts.TEXT))
     )
     return _finish(
         bars + err,
