@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import re
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -36,11 +38,26 @@ _EXPECTED = {
 
 
 _FILES_READ: set[str] = set()
+#: Per-process cache of parsed resources: resolved path -> (size, mtime_ns, sha256, resource name, frame).
+_CACHE: dict[str, tuple[int, int, str, str, pl.DataFrame]] = {}
+_READS: dict[str, int] = {}
+_LOCK = threading.Lock()
 
 
 def files_read() -> set[str]:
     """Paths (relative to ``data/``) of every file a loader has read in this process."""
     return set(_FILES_READ)
+
+
+def read_count(path: str | Path) -> int:
+    """How many times this process read (and parsed) the file at ``path`` from disk."""
+    return _READS.get(str(Path(path).resolve()), 0)
+
+
+def clear_cache() -> None:
+    """Forget every parsed file (the next load reads from disk again)."""
+    with _LOCK:
+        _CACHE.clear()
 
 
 @functools.lru_cache(maxsize=4)
@@ -78,18 +95,59 @@ def _raise_ragged(relpath: str, path: Path) -> None:
 
 
 def read_resource(name: str, data_dir: Path = DATA_DIR) -> pl.DataFrame:
-    """Read resource ``name`` with every field parsed to its declared type.
+    """Read resource ``name`` with every field parsed to its declared type (cached per process).
 
-    Returns a DataFrame with the file's own column names; ``number`` fields are
-    Float64, ``integer`` Int64, ``date`` Date, ``string`` String (empty -> null).
-    Raises ``DataFormatError`` (file, row, column) for a malformed or missing
-    required value, a value below the field's declared ``minimum``, or a row with
-    more or fewer fields than the header; ``KeyError`` for an unknown resource.
+    Parameters
+    ----------
+    name : str
+        Resource name in ``datapackage.json`` (e.g. ``"nvidia_gpu_specs"``).
+    data_dir : Path
+        Folder holding ``datapackage.json`` (default: the shipped ``data/``).
+
+    Returns
+    -------
+    polars.DataFrame
+        The file's own column names; ``number`` fields Float64, ``integer`` Int64, ``date``
+        Date, ``string`` String (empty -> null).
+
+    Raises
+    ------
+    DataFormatError
+        (file, row, column) for a malformed or missing required value, a value below the
+        field's declared ``minimum``, or a row with more or fewer fields than the header.
+    KeyError
+        For an unknown resource.
+
+    Notes
+    -----
+    The parsed frame is cached per process, keyed by the file's content: a later call whose
+    file has the same size and modification time returns the cached frame without reading;
+    a changed size or time re-reads the file, and its SHA-256 decides whether to parse again.
+    So a sweep or a validation of many points reads each file once.
     """
     res = resource_descriptor(name, data_dir)
     path = Path(data_dir) / res["path"]
+    key = str(path.resolve())
+    st = path.stat()
+    with _LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None and hit[:2] == (st.st_size, st.st_mtime_ns) and hit[3] == name:
+        return hit[4]
+    raw_bytes = path.read_bytes()
+    _READS[key] = _READS.get(key, 0) + 1
+    sha = hashlib.sha256(raw_bytes).hexdigest()
+    if hit is not None and hit[2] == sha and hit[3] == name:
+        frame = hit[4]  # touched, not changed
+    else:
+        frame = _parse_resource(res, path, raw_bytes, data_dir)
+    with _LOCK:
+        _CACHE[key] = (st.st_size, st.st_mtime_ns, sha, name, frame)
+    return frame
+
+
+def _parse_resource(res: dict, path: Path, raw_bytes: bytes, data_dir: Path) -> pl.DataFrame:
     try:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
+        raw = pl.read_csv(io.BytesIO(raw_bytes), infer_schema=False, encoding="utf8", raise_if_empty=True)
     except pl.exceptions.ComputeError:
         _raise_ragged(res["path"], path)
         raise
