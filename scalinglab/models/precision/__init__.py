@@ -80,15 +80,15 @@ from scalinglab.models.precision.formats import (
     E8M0_EXP_MAX, E8M0_EXP_MIN, FORMATS, FormatInfo, Quantized, format_info, quantize, unit_roundoff,
 )
 from scalinglab.models.precision.products import (
-    ProductError, dot_errors, matmul_error_table, matmul_errors, random_inputs,
+    ACCUMULATIONS, DISTRIBUTIONS, ProductError, dot_errors, matmul_error_table, matmul_errors, random_inputs,
 )
 from scalinglab.models.precision.scaling import (
-    SCALE_ROUNDINGS, SCALINGS, SCHEMES, Scaled, Scheme, get_scheme, quantize_scaled, quantize_with_scales,
+    MX_BLOCK_SIZE, NVFP4_BLOCK_SIZE, SCALE_ROUNDINGS, SCALINGS, SCHEMES, Scaled, Scheme, get_scheme, quantize_scaled, quantize_with_scales,
 )
 
 
 __all__ = [
-    "FORMATS", "SCHEMES", "SCALINGS", "SCALE_ROUNDINGS", "E8M0_EXP_MIN", "E8M0_EXP_MAX", "FormatInfo", "Scheme",
+    "FORMATS", "SCHEMES", "DISTRIBUTIONS", "ACCUMULATIONS", "MX_BLOCK_SIZE", "NVFP4_BLOCK_SIZE", "SCALINGS", "SCALE_ROUNDINGS", "E8M0_EXP_MIN", "E8M0_EXP_MAX", "FormatInfo", "Scheme",
     "Quantized", "Scaled", "ProductError", "format_info", "unit_roundoff", "get_scheme", "quantize",
     "quantize_scaled", "quantize_with_scales", "random_inputs", "matmul_errors", "dot_errors",
     "matmul_error_table", "gamma", "gamma_tilde", "gamma_tilde_probability",

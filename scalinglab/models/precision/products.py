@@ -10,6 +10,11 @@ from scalinglab.errors import ParameterError
 from scalinglab.models.precision.formats import FormatInfo, _overflows, _round, format_info, unit_roundoff
 from scalinglab.models.precision.scaling import Scaled, Scheme, _check_block_size, _expand, get_scheme, quantize_scaled
 
+#: Input distributions of :func:`random_inputs`.
+DISTRIBUTIONS = ("normal", "student_t")
+#: Accumulations of :func:`matmul_errors`: FP32 as tensor cores do, or in the format itself.
+ACCUMULATIONS = ("fp32", "native")
+
 
 # inputs ----------------------------------------------------------------------------
 
@@ -26,7 +31,7 @@ def random_inputs(shape, distribution: str = "normal", dof: float = 3.0,
         if not (isinstance(dof, (int, float, np.number)) and dof > 0):
             raise ParameterError("student_t_dof", dof, "a positive number")
         return rng.standard_t(dof, shape)
-    raise ParameterError("distribution", distribution, "'normal' or 'student_t'")
+    raise ParameterError("distribution", distribution, " or ".join(map(repr, DISTRIBUTIONS)))
 
 
 # products --------------------------------------------------------------------------
@@ -94,8 +99,8 @@ def _accumulate(term, K: int, out_shape, accumulate: str, f: FormatInfo) -> tupl
 
 
 def _check_accumulate(accumulate: str) -> None:
-    if accumulate not in ("fp32", "native"):
-        raise ParameterError("accumulate", accumulate, "'fp32' or 'native'")
+    if accumulate not in ACCUMULATIONS:
+        raise ParameterError("accumulate", accumulate, " or ".join(map(repr, ACCUMULATIONS)))
 
 
 def _local(q: Scaled, axis: int) -> np.ndarray:
