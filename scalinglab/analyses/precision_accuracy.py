@@ -191,7 +191,8 @@ def variants(e: Experiment) -> tuple[pl.DataFrame, Variants]:
         err("normal", "fp32", "float4_e2m1fn") / err("normal", "fp32", "nvfp4"),
         err("student_t", "fp32", "float4_e2m1fn") / err("student_t", "fp32", "nvfp4"),
         ref / err("normal", "fp32", "float8_e4m3fn"), up / err("normal", "fp32", "float8_e4m3fn"),
-        key[("normal", "fp32", "mxfp8")]["n_overflow_inputs"], key[("normal", "fp32", "mxfp8_ceil")]["n_overflow_inputs"],
+        int(key[("normal", "fp32", "mxfp8")]["n_overflow_inputs"]),
+        int(key[("normal", "fp32", "mxfp8_ceil")]["n_overflow_inputs"]),
         "lowers" if up < ref else "does not lower",
         err(e.distribution, "native", "bfloat16"), err(e.distribution, "fp32", "bfloat16"))
 

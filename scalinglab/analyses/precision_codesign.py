@@ -125,10 +125,10 @@ def steps_chart(steps: pl.DataFrame, gpu_order: list[str]):
         alt.Chart(steps).mark_point(filled=True, size=70).encode(
             x=alt.X("step:N", title="Precision step (same chip)", sort=[s for s, _, _ in STEPS]),
             y=alt.Y("gain:Q", title="Throughput gain (x, dense), log scale", scale=alt.Scale(type="log")),
-            color=alt.Color("gpu:N", title="GPU", sort=gpu_order),
+            color=alt.Color("gpu:N", title="GPU", sort=gpu_order, scale=alt.Scale(scheme="tableau10")),
             tooltip=["gpu:N", "step:N", alt.Tooltip("gain:Q", title="gain (x)", format=".2f")]),
         "Throughput gain of each precision step within a generation", SPECS_SRC,
-        subtitle="Ratio of dense peaks on the same GPU")
+        subtitle="Ratio of dense peaks on the same GPU", width=520)
 
 
 def steps_table(steps: pl.DataFrame):
