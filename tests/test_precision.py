@@ -396,3 +396,39 @@ def test_theory_bounds():
     assert P.gamma_tilde_probability(1, u, lam) == pytest.approx(1 - 2 * math.exp(-18 * (1 - u) ** 2))
     assert 0.99 < P.gamma_tilde_probability(1000, u, lam) < 1.0
     assert P.gamma_tilde_probability(10**12, u, 1.0) == 0.0
+
+
+# ---------------------------------------------------------------------------
+# MX shared-scale rounding: OCP reference (down) against rounded up
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("amax, floor_scale, ceil_scale", [
+    (460.0, 1.0, 2.0),     # floor(log2 460) - 8 = 0; ceil(log2(460 / 448)) = 1
+    (448.0, 1.0, 1.0),     # exactly the largest E4M3 value: both give 2^0
+    (300.0, 1.0, 1.0),     # 300 / 448 < 1: ceil gives 2^0 as well
+    (1000.0, 2.0, 4.0),    # floor(log2 1000) - 8 = 1; 1000 / 448 = 2.23 -> 2^2
+    (0.75, 2.0**-9, 2.0**-9),  # floor(log2 0.75) - 8 = -9; 0.75 / 448 = 2^-9.2 -> 2^-9
+])
+def test_mx_scale_rounding_hand_computed(amax, floor_scale, ceil_scale):
+    x = np.full((1, 32), 0.5 * amax / 448)
+    x[0, 3] = amax
+    down, up = P.quantize_scaled(x, "mxfp8", axis=1), P.quantize_scaled(x, "mxfp8_ceil", axis=1)
+    assert down.block_scale[0, 0] == floor_scale and up.block_scale[0, 0] == ceil_scale
+    assert up.n_overflow == 0 and np.abs(up.elements).max() <= 448
+    assert down.n_overflow == (1 if amax / floor_scale > 448 + 16 else 0)  # 460 rounds to 448, not clamped
+
+
+def test_mx_reference_scale_clamps_and_rounding_up_does_not():
+    x = np.zeros((1, 32))
+    x[0, 0] = 500.0  # floor scale 2^0: 500 > 448 + ulp/2 -> clamped to 448
+    down, up = P.quantize_scaled(x, "mxfp8", axis=1), P.quantize_scaled(x, "mxfp8_ceil", axis=1)
+    assert down.values[0, 0] == 448.0 and down.n_overflow == 1
+    assert up.values[0, 0] == 512.0 and up.n_overflow == 0  # 500 / 2 = 250 -> e4m3 256 -> 512
+
+
+def test_scheme_constants():
+    assert P.SCHEMES["mxfp8_ceil"].scale_rounding == "ceil" and P.SCHEMES["mxfp8"].scale_rounding == "floor"
+    assert P.SCHEMES["nvfp4"].block_size == P.NVFP4_BLOCK_SIZE == 16
+    assert P.SCHEMES["mxfp4"].block_size == P.MX_BLOCK_SIZE == 32
+    with pytest.raises(ParameterError) as exc:
+        P.get_scheme(P.Scheme("x", "float8_e4m3fn", "mx", 32, "nearest"))
+    assert exc.value.name == "scale_rounding"
