@@ -75,21 +75,70 @@ Bad arguments raise :class:`~scalinglab.errors.ParameterError` (a ``ValueError``
 naming the argument.
 """
 
-from scalinglab.models.precision.bounds import gamma, gamma_tilde, gamma_tilde_probability
+from scalinglab.models.precision.bounds import (
+    gamma,
+    gamma_tilde,
+    gamma_tilde_probability,
+)
 from scalinglab.models.precision.formats import (
-    E8M0_EXP_MAX, E8M0_EXP_MIN, FORMATS, FormatInfo, Quantized, format_info, quantize, unit_roundoff,
+    E8M0_EXP_MAX,
+    E8M0_EXP_MIN,
+    FORMATS,
+    FormatInfo,
+    Quantized,
+    format_info,
+    quantize,
+    unit_roundoff,
 )
 from scalinglab.models.precision.products import (
-    ACCUMULATIONS, DISTRIBUTIONS, ProductError, dot_errors, matmul_error_table, matmul_errors, random_inputs,
+    ACCUMULATIONS,
+    DISTRIBUTIONS,
+    ProductError,
+    dot_errors,
+    matmul_error_table,
+    matmul_errors,
+    random_inputs,
 )
 from scalinglab.models.precision.scaling import (
-    MX_BLOCK_SIZE, NVFP4_BLOCK_SIZE, SCALE_ROUNDINGS, SCALINGS, SCHEMES, Scaled, Scheme, get_scheme, quantize_scaled, quantize_with_scales,
+    MX_BLOCK_SIZE,
+    NVFP4_BLOCK_SIZE,
+    SCALE_ROUNDINGS,
+    SCALINGS,
+    SCHEMES,
+    Scaled,
+    Scheme,
+    get_scheme,
+    quantize_scaled,
+    quantize_with_scales,
 )
 
-
 __all__ = [
-    "FORMATS", "SCHEMES", "DISTRIBUTIONS", "ACCUMULATIONS", "MX_BLOCK_SIZE", "NVFP4_BLOCK_SIZE", "SCALINGS", "SCALE_ROUNDINGS", "E8M0_EXP_MIN", "E8M0_EXP_MAX", "FormatInfo", "Scheme",
-    "Quantized", "Scaled", "ProductError", "format_info", "unit_roundoff", "get_scheme", "quantize",
-    "quantize_scaled", "quantize_with_scales", "random_inputs", "matmul_errors", "dot_errors",
-    "matmul_error_table", "gamma", "gamma_tilde", "gamma_tilde_probability",
+    "ACCUMULATIONS",
+    "DISTRIBUTIONS",
+    "E8M0_EXP_MAX",
+    "E8M0_EXP_MIN",
+    "FORMATS",
+    "MX_BLOCK_SIZE",
+    "NVFP4_BLOCK_SIZE",
+    "SCALE_ROUNDINGS",
+    "SCALINGS",
+    "SCHEMES",
+    "FormatInfo",
+    "ProductError",
+    "Quantized",
+    "Scaled",
+    "Scheme",
+    "dot_errors",
+    "format_info",
+    "gamma",
+    "gamma_tilde",
+    "gamma_tilde_probability",
+    "get_scheme",
+    "matmul_error_table",
+    "matmul_errors",
+    "quantize",
+    "quantize_scaled",
+    "quantize_with_scales",
+    "random_inputs",
+    "unit_roundoff",
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-
 # theory ----------------------------------------------------------------------------
+
 
 def gamma(n, u):
     """Deterministic gamma_n = n u / (1 - n u) (Higham, Lemma 3.1); inf where n u >= 1.

@@ -11,8 +11,8 @@ import numpy as np
 
 from scalinglab.errors import ParameterError
 
-
 # formats ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FormatInfo:
@@ -40,13 +40,21 @@ class FormatInfo:
     def overflow_on_tie(self) -> bool:
         """Whether a value exactly at the threshold overflows (round-half-to-even:
         it does when max_finite's last significand bit is 1; not for e4m3fn, 448)."""
-        return (self.max_finite / math.ldexp(1.0, self.emax - self.significand_bits + 1)) % 2 == 1
+        return (
+            self.max_finite / math.ldexp(1.0, self.emax - self.significand_bits + 1)
+        ) % 2 == 1
 
 
 _OVERFLOW = {
-    "float64": "inf", "float32": "inf", "float16": "inf", "bfloat16": "inf",
-    "float8_e4m3fn": "nan", "float8_e5m2": "inf",
-    "float6_e2m3fn": "saturate", "float6_e3m2fn": "saturate", "float4_e2m1fn": "saturate",
+    "float64": "inf",
+    "float32": "inf",
+    "float16": "inf",
+    "bfloat16": "inf",
+    "float8_e4m3fn": "nan",
+    "float8_e5m2": "inf",
+    "float6_e2m3fn": "saturate",
+    "float6_e3m2fn": "saturate",
+    "float4_e2m1fn": "saturate",
 }
 
 
@@ -55,9 +63,15 @@ def _make_format(name: str, overflow: str) -> FormatInfo:
     fi = ml_dtypes.finfo(dtype)
     fmax = float(fi.max)
     return FormatInfo(
-        name=name, dtype=dtype, bits=int(fi.bits), significand_bits=int(fi.nmant) + 1,
-        unit_roundoff=float(fi.eps) / 2.0, max_finite=fmax,
-        min_normal=float(fi.smallest_normal), emax=math.frexp(fmax)[1] - 1, overflow=overflow,
+        name=name,
+        dtype=dtype,
+        bits=int(fi.bits),
+        significand_bits=int(fi.nmant) + 1,
+        unit_roundoff=float(fi.eps) / 2.0,
+        max_finite=fmax,
+        min_normal=float(fi.smallest_normal),
+        emax=math.frexp(fmax)[1] - 1,
+        overflow=overflow,
     )
 
 
@@ -83,6 +97,7 @@ def unit_roundoff(fmt: str) -> float:
 
 
 # element-wise rounding -------------------------------------------------------------
+
 
 class Quantized(NamedTuple):
     """``values`` (float64, the input's shape) and ``n_overflow``, the number of
@@ -124,7 +139,9 @@ def _round(x: np.ndarray, f: FormatInfo) -> np.ndarray:
 def _overflows(x: np.ndarray, f: FormatInfo) -> np.ndarray:
     """Boolean mask of |x| >= f's overflow threshold (round-half-to-even at the tie)."""
     ax = np.abs(x)
-    return (ax > f.overflow_threshold) | ((ax == f.overflow_threshold) & f.overflow_on_tie)
+    return (ax > f.overflow_threshold) | (
+        (ax == f.overflow_threshold) & f.overflow_on_tie
+    )
 
 
 def quantize(x, fmt: str | FormatInfo, saturate: bool = False) -> Quantized:

@@ -7,8 +7,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalinglab.errors import ParameterError
-from scalinglab.models.precision.formats import FormatInfo, _overflows, _round, format_info, unit_roundoff
-from scalinglab.models.precision.scaling import Scaled, Scheme, _check_block_size, _expand, get_scheme, quantize_scaled
+from scalinglab.models.precision.formats import (
+    FormatInfo,
+    _overflows,
+    _round,
+    format_info,
+    unit_roundoff,
+)
+from scalinglab.models.precision.scaling import (
+    Scaled,
+    Scheme,
+    _check_block_size,
+    _expand,
+    get_scheme,
+    quantize_scaled,
+)
 
 #: Input distributions of :func:`random_inputs`.
 DISTRIBUTIONS = ("normal", "student_t")
@@ -18,8 +31,13 @@ ACCUMULATIONS = ("fp32", "native")
 
 # inputs ----------------------------------------------------------------------------
 
-def random_inputs(shape, distribution: str = "normal", dof: float = 3.0,
-                  seed: int | np.random.Generator | None = 0) -> np.ndarray:
+
+def random_inputs(
+    shape,
+    distribution: str = "normal",
+    dof: float = 3.0,
+    seed: int | np.random.Generator | None = 0,
+) -> np.ndarray:
     """Random float64 array of ``shape`` from N(0, 1) or Student's t with ``dof``
     degrees of freedom (heavy-tailed: moments of order >= dof do not exist),
     drawn with ``np.random.default_rng(seed)``. Raises ``ParameterError`` for an
@@ -31,10 +49,13 @@ def random_inputs(shape, distribution: str = "normal", dof: float = 3.0,
         if not (isinstance(dof, (int, float, np.number)) and dof > 0):
             raise ParameterError("student_t_dof", dof, "a positive number")
         return rng.standard_t(dof, shape)
-    raise ParameterError("distribution", distribution, " or ".join(map(repr, DISTRIBUTIONS)))
+    raise ParameterError(
+        "distribution", distribution, " or ".join(map(repr, DISTRIBUTIONS))
+    )
 
 
 # products --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ProductError:
@@ -58,12 +79,16 @@ class ProductError:
         """Per row i, ||C~_i - C_i||_2 / ||C_i||_2, shape (M,); for dot products
         |s~ - s| / |s|. NaN and inf are kept (see ``n_nonfinite``)."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.linalg.norm(self.approx - self.exact, axis=1) / np.linalg.norm(self.exact, axis=1)
+            return np.linalg.norm(self.approx - self.exact, axis=1) / np.linalg.norm(
+                self.exact, axis=1
+            )
 
     @property
     def normwise_error(self) -> float:
         """||C~ - C||_F / ||C||_F (NaN if any entry is NaN)."""
-        return float(np.linalg.norm(self.approx - self.exact) / np.linalg.norm(self.exact))
+        return float(
+            np.linalg.norm(self.approx - self.exact) / np.linalg.norm(self.exact)
+        )
 
     @property
     def componentwise_error(self) -> np.ndarray:
@@ -76,12 +101,16 @@ class ProductError:
         return int(np.count_nonzero(~np.isfinite(self.approx)))
 
 
-def _accumulate(term, K: int, out_shape, accumulate: str, f: FormatInfo) -> tuple[np.ndarray, int]:
+def _accumulate(
+    term, K: int, out_shape, accumulate: str, f: FormatInfo
+) -> tuple[np.ndarray, int]:
     """Sum term(0) + ... + term(K-1) sequentially; returns (sum as float64, overflowed entries)."""
     if accumulate == "fp32":
         s = np.zeros(out_shape, np.float32)
         for k in range(K):
-            s += term(k)  # float32 product and float32 add, each rounded to nearest even
+            s += term(
+                k
+            )  # float32 product and float32 add, each rounded to nearest even
         return s.astype(np.float64), int(np.count_nonzero(~np.isfinite(s)))
     s = np.zeros(out_shape)
     clamped = np.zeros(out_shape, bool)
@@ -100,7 +129,9 @@ def _accumulate(term, K: int, out_shape, accumulate: str, f: FormatInfo) -> tupl
 
 def _check_accumulate(accumulate: str) -> None:
     if accumulate not in ACCUMULATIONS:
-        raise ParameterError("accumulate", accumulate, " or ".join(map(repr, ACCUMULATIONS)))
+        raise ParameterError(
+            "accumulate", accumulate, " or ".join(map(repr, ACCUMULATIONS))
+        )
 
 
 def _local(q: Scaled, axis: int) -> np.ndarray:
@@ -108,8 +139,9 @@ def _local(q: Scaled, axis: int) -> np.ndarray:
     return q.elements * _expand(q.block_scale, axis, q.elements.shape[axis])
 
 
-def matmul_errors(a, b, scheme: str | Scheme, accumulate: str = "fp32",
-                  block_size: int | None = None) -> ProductError:
+def matmul_errors(
+    a, b, scheme: str | Scheme, accumulate: str = "fp32", block_size: int | None = None
+) -> ProductError:
     """Quantized product of ``a`` (M, K) and ``b`` (K, N) against FP64 ``a @ b``.
 
     Both matrices are quantized with ``scheme`` (per-tensor scale over each whole
@@ -133,16 +165,23 @@ def matmul_errors(a, b, scheme: str | Scheme, accumulate: str = "fp32",
     if accumulate == "fp32":
         la = np.ascontiguousarray(_local(qa, 1).T, np.float32)
         lb = _local(qb, 0).astype(np.float32)
-        acc, n_acc = _accumulate(lambda k: la[k][:, None] * lb[k][None, :], K, shape, "fp32", f)
+        acc, n_acc = _accumulate(
+            lambda k: la[k][:, None] * lb[k][None, :], K, shape, "fp32", f
+        )
         approx = acc * (qa.tensor_scale * qb.tensor_scale)
     else:
         va, vb = np.ascontiguousarray(qa.values.T), qb.values
-        approx, n_acc = _accumulate(lambda k: va[k][:, None] * vb[k][None, :], K, shape, "native", f)
-    return ProductError(approx, a @ b, np.abs(a) @ np.abs(b), qa.n_overflow + qb.n_overflow, n_acc)
+        approx, n_acc = _accumulate(
+            lambda k: va[k][:, None] * vb[k][None, :], K, shape, "native", f
+        )
+    return ProductError(
+        approx, a @ b, np.abs(a) @ np.abs(b), qa.n_overflow + qb.n_overflow, n_acc
+    )
 
 
-def dot_errors(x, y, scheme: str | Scheme, accumulate: str = "fp32",
-               block_size: int | None = None) -> ProductError:
+def dot_errors(
+    x, y, scheme: str | Scheme, accumulate: str = "fp32", block_size: int | None = None
+) -> ProductError:
     """Quantized dot products of the rows of ``x`` and ``y`` (both (S, K)).
 
     Each row is its own tensor (its own per-tensor scale). Returns a
@@ -151,7 +190,9 @@ def dot_errors(x, y, scheme: str | Scheme, accumulate: str = "fp32",
     _check_accumulate(accumulate)
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     if x.ndim != 2 or x.shape != y.shape:
-        raise ValueError(f"need x and y of the same shape (S, K), got {x.shape} and {y.shape}")
+        raise ValueError(
+            f"need x and y of the same shape (S, K), got {x.shape} and {y.shape}"
+        )
     s = get_scheme(scheme)
     f = format_info(s.fmt)
     qx = quantize_scaled(x, s, block_size, axis=1, batch_ndim=1)
@@ -165,20 +206,36 @@ def dot_errors(x, y, scheme: str | Scheme, accumulate: str = "fp32",
     else:
         vx, vy = np.ascontiguousarray(qx.values.T), np.ascontiguousarray(qy.values.T)
         approx, n_acc = _accumulate(lambda k: vx[k] * vy[k], K, (S,), "native", f)
-    return ProductError(approx[:, None], np.einsum("sk,sk->s", x, y)[:, None],
-                        np.einsum("sk,sk->s", np.abs(x), np.abs(y))[:, None],
-                        qx.n_overflow + qy.n_overflow, n_acc)
+    return ProductError(
+        approx[:, None],
+        np.einsum("sk,sk->s", x, y)[:, None],
+        np.einsum("sk,sk->s", np.abs(x), np.abs(y))[:, None],
+        qx.n_overflow + qy.n_overflow,
+        n_acc,
+    )
 
 
 def _check_size(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (int, np.integer))
+        or value < minimum
+    ):
         raise ParameterError(name, value, f"an integer >= {minimum}")
     return int(value)
 
 
-def matmul_error_table(schemes, dot_length: int = 1024, n_samples: int = 256, n_cols: int = 16,
-                       distribution: str = "normal", dof: float = 3.0, accumulate: str = "fp32",
-                       block_size: int | None = None, seed: int = 0) -> list[dict]:
+def matmul_error_table(
+    schemes,
+    dot_length: int = 1024,
+    n_samples: int = 256,
+    n_cols: int = 16,
+    distribution: str = "normal",
+    dof: float = 3.0,
+    accumulate: str = "fp32",
+    block_size: int | None = None,
+    seed: int = 0,
+) -> list[dict]:
     """The chapter experiment: one row per scheme, the same inputs for all.
 
     A (n_samples, dot_length) and B (dot_length, n_cols) are drawn with
@@ -202,13 +259,21 @@ def matmul_error_table(schemes, dot_length: int = 1024, n_samples: int = 256, n_
     for s in resolved:
         r = matmul_errors(a, b, s, accumulate, block_size)
         blocked = s.scaling in ("mx", "nv")
-        rows.append({
-            "scheme": s.name, "format": s.fmt, "scaling": s.scaling,
-            "block_size": (block_size or s.block_size) if blocked else None,
-            "unit_roundoff": unit_roundoff(s.fmt), "distribution": distribution,
-            "dot_length": dot_length, "accumulate": accumulate,
-            "median_rel_error": float(np.median(r.rel_error)),
-            "normwise_error": r.normwise_error, "n_overflow_inputs": r.n_overflow_inputs,
-            "n_overflow_accum": r.n_overflow_accum, "n_nonfinite": r.n_nonfinite,
-        })
+        rows.append(
+            {
+                "scheme": s.name,
+                "format": s.fmt,
+                "scaling": s.scaling,
+                "block_size": (block_size or s.block_size) if blocked else None,
+                "unit_roundoff": unit_roundoff(s.fmt),
+                "distribution": distribution,
+                "dot_length": dot_length,
+                "accumulate": accumulate,
+                "median_rel_error": float(np.median(r.rel_error)),
+                "normwise_error": r.normwise_error,
+                "n_overflow_inputs": r.n_overflow_inputs,
+                "n_overflow_accum": r.n_overflow_accum,
+                "n_nonfinite": r.n_nonfinite,
+            }
+        )
     return rows

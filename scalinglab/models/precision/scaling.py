@@ -9,9 +9,12 @@ import numpy as np
 
 from scalinglab.errors import ParameterError
 from scalinglab.models.precision.formats import (
-    E8M0_EXP_MAX, E8M0_EXP_MIN, FORMATS, FormatInfo, format_info, quantize,
+    E8M0_EXP_MAX,
+    E8M0_EXP_MIN,
+    FORMATS,
+    format_info,
+    quantize,
 )
-
 
 # schemes ---------------------------------------------------------------------------
 
@@ -62,15 +65,20 @@ SCHEMES: dict[str, Scheme] = {
 }
 
 
-
 def get_scheme(scheme: str | Scheme) -> Scheme:
     """The :class:`Scheme` named ``scheme``; raises ``ParameterError`` listing the known names."""
     if isinstance(scheme, Scheme):
         format_info(scheme.fmt)
         if scheme.scaling not in _SCALINGS:
-            raise ParameterError("scaling", scheme.scaling, f"one of {', '.join(_SCALINGS)}")
+            raise ParameterError(
+                "scaling", scheme.scaling, f"one of {', '.join(_SCALINGS)}"
+            )
         if scheme.scale_rounding not in SCALE_ROUNDINGS:
-            raise ParameterError("scale_rounding", scheme.scale_rounding, f"one of {', '.join(SCALE_ROUNDINGS)}")
+            raise ParameterError(
+                "scale_rounding",
+                scheme.scale_rounding,
+                f"one of {', '.join(SCALE_ROUNDINGS)}",
+            )
         return scheme
     try:
         return SCHEMES[scheme]
@@ -79,15 +87,22 @@ def get_scheme(scheme: str | Scheme) -> Scheme:
 
 
 def _check_block_size(block_size, length: int) -> int:
-    if isinstance(block_size, (bool, np.bool_)) or not isinstance(block_size, (int, np.integer)) \
-            or block_size <= 0 or length % block_size:
+    if (
+        isinstance(block_size, (bool, np.bool_))
+        or not isinstance(block_size, (int, np.integer))
+        or block_size <= 0
+        or length % block_size
+    ):
         raise ParameterError(
-            "block_size", block_size, f"a positive integer dividing the reduction length {length}"
+            "block_size",
+            block_size,
+            f"a positive integer dividing the reduction length {length}",
         )
     return int(block_size)
 
 
 # scaled quantization ---------------------------------------------------------------
+
 
 class Scaled(NamedTuple):
     """A scaled quantization of a tensor x along reduction ``axis``.
@@ -119,8 +134,9 @@ def _block_amax(x: np.ndarray, axis: int, block_size: int) -> np.ndarray:
     return np.moveaxis(amax, -1, axis)
 
 
-def quantize_with_scales(x, fmt: str, block_scale, tensor_scale, axis: int = -1,
-                         saturate: bool = True) -> Scaled:
+def quantize_with_scales(
+    x, fmt: str, block_scale, tensor_scale, axis: int = -1, saturate: bool = True
+) -> Scaled:
     """Quantize ``x`` with given scales: elements = round(x / (block_scale * tensor_scale)).
 
     ``block_scale`` has x's shape with the ``axis`` length replaced by the number
@@ -135,8 +151,12 @@ def quantize_with_scales(x, fmt: str, block_scale, tensor_scale, axis: int = -1,
     ts = ts.reshape((1,) * (x.ndim - ts.ndim) + ts.shape)
     axis = axis % x.ndim
     if bs.ndim != x.ndim or bs.shape[axis] == 0 or x.shape[axis] % bs.shape[axis]:
-        raise ParameterError("block_scale", bs.shape, f"x's shape {x.shape} with the axis length "
-                             "replaced by a number of blocks that divides it")
+        raise ParameterError(
+            "block_scale",
+            bs.shape,
+            f"x's shape {x.shape} with the axis length "
+            "replaced by a number of blocks that divides it",
+        )
     bse = _expand(bs, axis, x.shape[axis])
     scale = bse * ts
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -145,8 +165,13 @@ def quantize_with_scales(x, fmt: str, block_scale, tensor_scale, axis: int = -1,
     return Scaled(values, q.values, bs, ts, q.n_overflow)
 
 
-def quantize_scaled(x, scheme: str | Scheme, block_size: int | None = None, axis: int = -1,
-                    batch_ndim: int = 0) -> Scaled:
+def quantize_scaled(
+    x,
+    scheme: str | Scheme,
+    block_size: int | None = None,
+    axis: int = -1,
+    batch_ndim: int = 0,
+) -> Scaled:
     """Quantize ``x`` with ``scheme`` (a :data:`SCHEMES` name or a :class:`Scheme`).
 
     ``axis`` is the reduction axis, along which blocks are cut; ``block_size``
@@ -160,7 +185,9 @@ def quantize_scaled(x, scheme: str | Scheme, block_size: int | None = None, axis
     f = format_info(s.fmt)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim == 0 or not 0 <= batch_ndim < x.ndim:
-        raise ParameterError("batch_ndim", batch_ndim, f"0 <= batch_ndim < x.ndim = {x.ndim}")
+        raise ParameterError(
+            "batch_ndim", batch_ndim, f"0 <= batch_ndim < x.ndim = {x.ndim}"
+        )
     axis = axis % x.ndim
     if axis < batch_ndim:
         raise ParameterError("axis", axis, f"an axis after the {batch_ndim} batch axes")
@@ -168,20 +195,34 @@ def quantize_scaled(x, scheme: str | Scheme, block_size: int | None = None, axis
     if block_size is not None:
         _check_block_size(block_size, length)
     if s.scaling != "none" and not np.all(np.isfinite(x)):
-        raise ValueError("scaled quantization needs finite inputs (amax is undefined otherwise)")
+        raise ValueError(
+            "scaled quantization needs finite inputs (amax is undefined otherwise)"
+        )
     tshape = tuple(n if i < batch_ndim else 1 for i, n in enumerate(x.shape))
     ones_b = np.ones(tuple(1 if i == axis else n for i, n in enumerate(x.shape)))
-    amax_t = np.abs(x).max(axis=tuple(range(batch_ndim, x.ndim)), keepdims=True) if x.size else np.zeros(tshape)
+    amax_t = (
+        np.abs(x).max(axis=tuple(range(batch_ndim, x.ndim)), keepdims=True)
+        if x.size
+        else np.zeros(tshape)
+    )
 
     if s.scaling == "none":
         q = quantize(x, f)
         return Scaled(q.values, q.values, ones_b, np.ones(tshape), q.n_overflow)
     if s.scaling == "tensor":
-        ts = np.where(amax_t > 0, amax_t / f.max_finite, 1.0).astype(np.float32).astype(np.float64)
+        ts = (
+            np.where(amax_t > 0, amax_t / f.max_finite, 1.0)
+            .astype(np.float32)
+            .astype(np.float64)
+        )
         return quantize_with_scales(x, f.name, ones_b, ts, axis, saturate=False)
 
-    bsize = _check_block_size(block_size if block_size is not None else s.block_size
-                              or _DEFAULT_BLOCK[s.scaling], length)
+    bsize = _check_block_size(
+        block_size
+        if block_size is not None
+        else s.block_size or _DEFAULT_BLOCK[s.scaling],
+        length,
+    )
     amax_b = _block_amax(x, axis, bsize)
     if s.scaling == "mx":
         if s.scale_rounding == "floor":
@@ -193,9 +234,15 @@ def quantize_scaled(x, scheme: str | Scheme, block_size: int | None = None, axis
                 m, k = np.frexp(amax_b / f.max_finite)
             e = np.where(m == 0.5, k - 1, k)
         e = np.where(amax_b > 0, e, E8M0_EXP_MIN)
-        bs = np.where(e > E8M0_EXP_MAX, np.nan, np.ldexp(1.0, np.clip(e, E8M0_EXP_MIN, E8M0_EXP_MAX)))
+        bs = np.where(
+            e > E8M0_EXP_MAX,
+            np.nan,
+            np.ldexp(1.0, np.clip(e, E8M0_EXP_MIN, E8M0_EXP_MAX)),
+        )
         out = quantize_with_scales(x, f.name, bs, np.ones(tshape), axis, saturate=True)
-        n_nan_scale = int(np.count_nonzero(np.isnan(bs))) * bsize  # spec: NaN scale, block lost
+        n_nan_scale = (
+            int(np.count_nonzero(np.isnan(bs))) * bsize
+        )  # spec: NaN scale, block lost
         return out._replace(n_overflow=out.n_overflow + n_nan_scale)
     # NVFP4: FP32 tensor scale g = amax / (448 * fmax_elem); E4M3 block scale of amax_b / fmax_elem / g
     e4m3 = FORMATS["float8_e4m3fn"]
