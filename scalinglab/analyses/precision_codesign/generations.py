@@ -191,6 +191,7 @@ class DallyComparison:
     tf32_to_lowest_max_gpu: str
     epoch_fp16_over_fp32: float
     ours_bf16_over_fp32: float
+    ours_vs_epoch_verdict: str
 
 
 def _verdict(ours: float, theirs: float, tolerance: float = 1.25) -> str:
@@ -233,6 +234,7 @@ def dally_comparison(
         and lowest_format(r) in ("fp8_dense_tflops", "fp4_dense_tflops")
     ]
     numrep_instr = a["dally_numrep"] * a["dally_instr"]
+    ours = _geo_ratio(rel, "bf16_fp16_dense_tflops")
     epoch_vals = [
         float(v)
         for v in anchors.filter(pl.col("id") == "epoch_hw_formats")["value"][0].split(
@@ -256,7 +258,8 @@ def dally_comparison(
         max(within),
         gpus[int(np.argmax(within))],
         epoch_vals[1],
-        _geo_ratio(rel, "bf16_fp16_dense_tflops"),
+        ours,
+        _verdict(ours, epoch_vals[1]),
     )
 
 
