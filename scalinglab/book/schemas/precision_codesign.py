@@ -49,7 +49,10 @@ class PrecisionCodesignParams(ChapterParams):
         max_length=len(SCHEMES),
         description="number schemes measured (scalinglab.models.precision.SCHEMES "
         "names; plain fp8/fp6/fp4 names are per-tensor scaled)",
-        json_schema_extra={"unit": ""},
+        json_schema_extra={
+            "unit": "",
+            "allowed": f"1 to {len(SCHEMES)} distinct of: " + ", ".join(SCHEMES),
+        },
     )
     dot_length: int = Field(
         1024,
