@@ -10,6 +10,7 @@ sets differ by process as well as by what they count (a whole board against one 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import platform
 import time
@@ -255,12 +256,13 @@ def cpu_box(frame: pl.DataFrame, t: CpuTiming):
     """The labelled box of the build-machine measurement (a table with id ``machine-measured``)."""
     title = "Measured on the build machine, not a result of the analysis"
     where = f"Where: {t.cpu_model}, {t.cpu_logical_cores} logical cores, {t.cpu_platform}. When: {t.cpu_measured_at_utc}."
-    if not frame.height:
+    measured = frame.height > 0
+    if not measured:
         frame = pl.DataFrame({"dtype": ["not measured (measure_cpu is False)"]})
     ratio = (
-        ""
-        if t.cpu_fp32_over_fp64_speedup != t.cpu_fp32_over_fp64_speedup
-        else f"float32 / float64 throughput: {t.cpu_fp32_over_fp64_speedup:.2f}x (ideal 2x). "
+        f"float32 / float64 throughput: {t.cpu_fp32_over_fp64_speedup:.2f}x (ideal 2x). "
+        if math.isfinite(t.cpu_fp32_over_fp64_speedup)
+        else ""
     )
     return charts.table(
         frame,
@@ -275,5 +277,5 @@ def cpu_box(frame: pl.DataFrame, t: CpuTiming):
             "median_s": "Median time (s)",
             "gflop_per_s": "Throughput (GFLOP/s)",
         },
-        decimals={"gflop_per_s": 1},
+        decimals={"gflop_per_s": 1} if measured else {},
     ).with_id("machine-measured")
