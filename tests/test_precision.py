@@ -82,16 +82,11 @@ def test_format_table_max_and_overflow_kind():
         6.0,
         "saturate",
     )
-    assert (
-        F["float6_e2m3fn"].max_finite == 7.5 and F["float6_e3m2fn"].max_finite == 28.0
-    )
+    assert F["float6_e2m3fn"].max_finite == 7.5 and F["float6_e3m2fn"].max_finite == 28.0
     # emax_elem of the MX spec (Table 1): e4m3 8, e5m2 15, e2m3 2, e3m2 4, e2m1 2
     assert [F[n].emax for n in SMALL[1:]] == [8, 15, 2, 4, 2]
     assert F["float4_e2m1fn"].overflow_threshold == 7.0
-    assert (
-        F["float8_e4m3fn"].overflow_threshold == 464.0
-        and not F["float8_e4m3fn"].overflow_on_tie
-    )
+    assert F["float8_e4m3fn"].overflow_threshold == 464.0 and not F["float8_e4m3fn"].overflow_on_tie
 
 
 def test_unknown_format_and_scheme_list_known_names():
@@ -124,9 +119,7 @@ def test_rounding_matches_reference_at_every_midpoint(name):
     )
     x = x[np.abs(x) < f.overflow_threshold]
     np.testing.assert_array_equal(P.quantize(x, name).values, ref_round(x, f))
-    np.testing.assert_array_equal(
-        P.quantize(v, name).values, v
-    )  # representable values are fixed
+    np.testing.assert_array_equal(P.quantize(v, name).values, v)  # representable values are fixed
 
 
 def test_no_double_rounding_through_float32():
@@ -138,9 +131,7 @@ def test_no_double_rounding_through_float32():
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.sampled_from(SMALL), st.floats(-1e4, 1e4, allow_nan=False), st.integers(-30, 10)
-)
+@given(st.sampled_from(SMALL), st.floats(-1e4, 1e4, allow_nan=False), st.integers(-30, 10))
 def test_rounding_matches_reference_hypothesis(name, m, k):
     f = P.FORMATS[name]
     x = np.array([m * 2.0**k])
@@ -156,13 +147,9 @@ def test_rounding_error_at_most_u_and_grows_as_precision_drops():
         f = P.FORMATS[name]
         r = np.abs(P.quantize(x, name).values - x) / np.abs(x)
         normal = np.abs(x) >= f.min_normal
-        assert (
-            r[normal].max() <= f.unit_roundoff
-        )  # |fl(x) - x| <= u |x| in the normal range
+        assert r[normal].max() <= f.unit_roundoff  # |fl(x) - x| <= u |x| in the normal range
         med[name] = float(np.median(r))
-    assert (
-        med["float16"] < med["bfloat16"] < med["float8_e4m3fn"] < med["float4_e2m1fn"]
-    )
+    assert med["float16"] < med["bfloat16"] < med["float8_e4m3fn"] < med["float4_e2m1fn"]
     # the toolchain notes: fp16 1.7e-4, bf16 1.35e-3, e4m3 2.2e-2, e2m1 0.18
     assert med["float16"] == pytest.approx(1.7e-4, rel=0.1)
     assert med["bfloat16"] == pytest.approx(1.35e-3, rel=0.1)
@@ -221,28 +208,18 @@ def test_block_quantization_is_exactly_representable(scheme, seed, dof, rows):
     np.testing.assert_array_equal(P.quantize(q.elements, s.fmt).values, q.elements)
     np.testing.assert_array_equal(
         q.values,
-        q.elements
-        * np.repeat(q.block_scale, 128 // q.block_scale.shape[1], 1)
-        * q.tensor_scale,
+        q.elements * np.repeat(q.block_scale, 128 // q.block_scale.shape[1], 1) * q.tensor_scale,
     )
     # scales live in their formats: E8M0 (MX), E4M3 and FP32 (NVFP4), FP32 (per tensor)
     if s.scaling == "mx":
         bs = q.block_scale
-        np.testing.assert_array_equal(
-            bs.astype(ml_dtypes.float8_e8m0fnu).astype(float), bs
-        )
+        np.testing.assert_array_equal(bs.astype(ml_dtypes.float8_e8m0fnu).astype(float), bs)
         assert np.all(q.tensor_scale == 1.0)
     if s.scaling == "nv":
-        np.testing.assert_array_equal(
-            P.quantize(q.block_scale, "float8_e4m3fn").values, q.block_scale
-        )
-    np.testing.assert_array_equal(
-        q.tensor_scale.astype(np.float32).astype(float), q.tensor_scale
-    )
+        np.testing.assert_array_equal(P.quantize(q.block_scale, "float8_e4m3fn").values, q.block_scale)
+    np.testing.assert_array_equal(q.tensor_scale.astype(np.float32).astype(float), q.tensor_scale)
     # quantizing the output again with the same scales changes nothing
-    again = P.quantize_with_scales(
-        q.values, s.fmt, q.block_scale, q.tensor_scale, axis=-1
-    )
+    again = P.quantize_with_scales(q.values, s.fmt, q.block_scale, q.tensor_scale, axis=-1)
     np.testing.assert_array_equal(again.values, q.values)
     assert again.n_overflow == 0
 
@@ -252,9 +229,7 @@ def test_mx_shared_exponent_follows_the_spec():
     for scheme, emax in [("mxfp8", 8), ("mxfp4", 2), ("mxfp6", 2)]:
         q = P.quantize_scaled(x, scheme)
         amax = np.abs(x).reshape(8, 8, 32).max(axis=-1)
-        np.testing.assert_array_equal(
-            q.block_scale, 2.0 ** (np.floor(np.log2(amax)) - emax)
-        )
+        np.testing.assert_array_equal(q.block_scale, 2.0 ** (np.floor(np.log2(amax)) - emax))
         ratio = amax / q.block_scale  # in [2^emax, 2^(emax+1))
         assert np.all((ratio >= 2.0**emax) & (ratio < 2.0 ** (emax + 1)))
 
@@ -383,13 +358,9 @@ def test_native_overflow_is_reported_not_averaged_away():
     r = P.dot_errors(x, x, "float8_e5m2", "native")
     assert np.isinf(r.approx).all() and r.n_overflow_accum == 4
     ones = np.ones((4, 64))
-    r = P.dot_errors(
-        2 * ones, ones, "float4_e2m1fn", "native"
-    )  # 2, 4, 6, 8 -> clamped to 6
+    r = P.dot_errors(2 * ones, ones, "float4_e2m1fn", "native")  # 2, 4, 6, 8 -> clamped to 6
     assert np.all(r.approx == 6.0) and r.n_overflow_accum == 4 and r.n_nonfinite == 0
-    r = P.dot_errors(
-        ones, ones, "float4_e2m1fn", "native"
-    )  # 4 + 1 = 5 ties to 4: stagnation
+    r = P.dot_errors(ones, ones, "float4_e2m1fn", "native")  # 4 + 1 = 5 ties to 4: stagnation
     assert np.all(r.approx == 4.0) and r.n_overflow_accum == 0
 
 
@@ -404,9 +375,7 @@ def test_chapter_table_ordering_and_nvfp4_ratio():
     schemes = ["bfloat16", "float8_e4m3fn", "mxfp8", "mxfp4", "nvfp4", "float4_e2m1fn"]
     res = {}
     for dist in ("normal", "student_t"):
-        for row in P.matmul_error_table(
-            schemes, 1024, 128, 16, dist, 3.0, "fp32", None, 0
-        ):
+        for row in P.matmul_error_table(schemes, 1024, 128, 16, dist, 3.0, "fp32", None, 0):
             res[dist, row["scheme"]] = row
             assert row["n_nonfinite"] == 0 and row["n_overflow_accum"] == 0
     for dist in ("normal", "student_t"):
@@ -419,10 +388,7 @@ def test_chapter_table_ordering_and_nvfp4_ratio():
     assert t["float4_e2m1fn"] / t["mxfp4"] > 2
     n = {s: res["normal", s]["median_rel_error"] for s in schemes}
     assert n["float4_e2m1fn"] / n["nvfp4"] > 1
-    assert (
-        res["student_t", "nvfp4"]["block_size"] == 16
-        and res["normal", "bfloat16"]["block_size"] is None
-    )
+    assert res["student_t", "nvfp4"]["block_size"] == 16 and res["normal", "bfloat16"]["block_size"] is None
 
 
 def test_matmul_reference_and_shapes():
@@ -445,9 +411,7 @@ def test_random_inputs_seeded_and_heavy_tailed():
     np.testing.assert_array_equal(a, P.random_inputs((1000,), "student_t", 3.0, seed=4))
     n = P.random_inputs(100_000, "normal", seed=1)
     t = P.random_inputs(100_000, "student_t", 3.0, seed=1)
-    assert np.abs(t).max() / np.median(np.abs(t)) > 5 * np.abs(n).max() / np.median(
-        np.abs(n)
-    )
+    assert np.abs(t).max() / np.median(np.abs(t)) > 5 * np.abs(n).max() / np.median(np.abs(n))
     with pytest.raises(ParameterError, match="distribution"):
         P.random_inputs(3, "cauchy")
     with pytest.raises(ParameterError, match="student_t_dof"):
@@ -458,20 +422,14 @@ def test_theory_bounds():
     u = 2.0**-8
     assert P.gamma(10, u) == pytest.approx(10 * u / (1 - 10 * u), rel=1e-15)
     assert P.gamma(256, u) == math.inf and P.gamma(300, u) == math.inf
-    np.testing.assert_array_equal(
-        P.gamma(np.array([1, 1000]), u), [u / (1 - u), np.inf]
-    )
+    np.testing.assert_array_equal(P.gamma(np.array([1, 1000]), u), [u / (1 - u), np.inf])
     # gamma~ is about lambda sqrt(n) u, far below n u for large n
     u32 = 2.0**-24
-    assert P.gamma_tilde(1024, u32) == pytest.approx(
-        math.expm1(32 * u32 + 1024 * u32**2 / (1 - u32)), rel=1e-14
-    )
+    assert P.gamma_tilde(1024, u32) == pytest.approx(math.expm1(32 * u32 + 1024 * u32**2 / (1 - u32)), rel=1e-14)
     assert P.gamma_tilde(1024, u32) == pytest.approx(32 * u32, rel=1e-5)
     assert P.gamma_tilde(10_000, u, 1.0) < 0.1 * 10_000 * u
     lam = 6.0
-    assert P.gamma_tilde_probability(1, u, lam) == pytest.approx(
-        1 - 2 * math.exp(-18 * (1 - u) ** 2)
-    )
+    assert P.gamma_tilde_probability(1, u, lam) == pytest.approx(1 - 2 * math.exp(-18 * (1 - u) ** 2))
     assert 0.99 < P.gamma_tilde_probability(1000, u, lam) < 1.0
     assert P.gamma_tilde_probability(10**12, u, 1.0) == 0.0
 
@@ -502,9 +460,7 @@ def test_mx_scale_rounding_hand_computed(amax, floor_scale, ceil_scale):
     )
     assert down.block_scale[0, 0] == floor_scale and up.block_scale[0, 0] == ceil_scale
     assert up.n_overflow == 0 and np.abs(up.elements).max() <= 448
-    assert down.n_overflow == (
-        1 if amax / floor_scale > 448 + 16 else 0
-    )  # 460 rounds to 448, not clamped
+    assert down.n_overflow == (1 if amax / floor_scale > 448 + 16 else 0)  # 460 rounds to 448, not clamped
 
 
 def test_mx_reference_scale_clamps_and_rounding_up_does_not():
@@ -515,16 +471,11 @@ def test_mx_reference_scale_clamps_and_rounding_up_does_not():
         P.quantize_scaled(x, "mxfp8_ceil", axis=1),
     )
     assert down.values[0, 0] == 448.0 and down.n_overflow == 1
-    assert (
-        up.values[0, 0] == 512.0 and up.n_overflow == 0
-    )  # 500 / 2 = 250 -> e4m3 256 -> 512
+    assert up.values[0, 0] == 512.0 and up.n_overflow == 0  # 500 / 2 = 250 -> e4m3 256 -> 512
 
 
 def test_scheme_constants():
-    assert (
-        P.SCHEMES["mxfp8_ceil"].scale_rounding == "ceil"
-        and P.SCHEMES["mxfp8"].scale_rounding == "floor"
-    )
+    assert P.SCHEMES["mxfp8_ceil"].scale_rounding == "ceil" and P.SCHEMES["mxfp8"].scale_rounding == "floor"
     assert P.SCHEMES["nvfp4"].block_size == P.NVFP4_BLOCK_SIZE == 16
     assert P.SCHEMES["mxfp4"].block_size == P.MX_BLOCK_SIZE == 32
     with pytest.raises(ParameterError) as exc:

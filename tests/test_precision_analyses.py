@@ -135,10 +135,7 @@ def test_growth_of_an_exact_doubling_per_year():
     assert s.bf16_growth_per_year == pytest.approx(2.0)
     assert s.lowest_format_growth_per_year == pytest.approx(2.0)
     assert s.fp32_growth_per_year == pytest.approx(1.5)
-    assert (
-        s.lowest_format_growth_ci_low == pytest.approx(2.0)
-        and s.confidence_level == 0.9
-    )
+    assert s.lowest_format_growth_ci_low == pytest.approx(2.0) and s.confidence_level == 0.9
     assert growth["format"].to_list()[-1] == "lowest supported format"
 
 
@@ -157,9 +154,7 @@ def test_decomposition_per_gpu_and_per_watt():
     assert d.decomp_format_share_pct == pytest.approx(100 * math.log(4) / math.log(24))
     assert d.decomp_same_format_gain_per_watt == 3.0
     assert frame["span"].to_list() == ["A -> B", "B -> C", "A -> C"]
-    assert (
-        frame.row(1, named=True)["total_gain_per_watt"] == 4.0
-    )  # B -> C at equal power
+    assert frame.row(1, named=True)["total_gain_per_watt"] == 4.0  # B -> C at equal power
 
 
 def test_b200_over_h100_at_fp8_per_gpu_and_per_watt(real):
@@ -167,12 +162,8 @@ def test_b200_over_h100_at_fp8_per_gpu_and_per_watt(real):
     _, d = pc.decomposition(rel)
     assert (d.same_format_span, d.same_format_format) == ("H100 -> B200", "FP8")
     assert d.same_format_gain_per_gpu == pytest.approx(4500 / 1978.9)  # 2.27x
-    assert d.same_format_gain_per_watt == pytest.approx(
-        4500 / 1978.9 / (1000 / 700)
-    )  # 1.59x
-    assert d.decomp_total_gain == pytest.approx(
-        d.decomp_same_format_gain * d.decomp_format_gain
-    )
+    assert d.same_format_gain_per_watt == pytest.approx(4500 / 1978.9 / (1000 / 700))  # 1.59x
+    assert d.decomp_total_gain == pytest.approx(d.decomp_same_format_gain * d.decomp_format_gain)
 
 
 def test_dally_over_his_span(real):
@@ -181,9 +172,7 @@ def test_dally_over_his_span(real):
     assert d.dally_kepler_fp32_tflops == pytest.approx(3.935)  # Tesla K20X, Epoch AI
     assert d.dally_span_same_format_gain == pytest.approx(67 / 3.935)
     assert d.dally_span_format_and_instructions_gain == pytest.approx(1978.9 / 67)
-    assert d.dally_span_total_gain == pytest.approx(
-        2 * 1978.9 / 3.935
-    )  # 1006x with 2:4 sparsity
+    assert d.dally_span_total_gain == pytest.approx(2 * 1978.9 / 3.935)  # 1006x with 2:4 sparsity
     assert d.dally_numrep_x_instr == 200.0
     assert (d.dally_total_verdict, d.dally_split_verdict) == (
         "agrees with",
@@ -229,49 +218,29 @@ def test_charts_and_tables_build(real):
 
 
 def test_energy_in_one_unit(real):
-    specs, _, _, anchors = real
-    frame, e = pc.energy(anchors, catalog.gpu_row(specs, "B200"))
+    specs, _, _, _ = real
+    frame, e = pc.energy(data.load_horowitz_energy(), catalog.gpu_row(specs, "B200"))
     assert e.horowitz_fp32_fma_pj_per_flop == pytest.approx((3.7 + 0.9) / 2)
     assert e.horowitz_fp16_fma_pj_per_flop == pytest.approx((1.1 + 0.4) / 2)
-    assert e.gpu_fp32_pj_per_flop == pytest.approx(
-        1000 / 75e12 * 1e12
-    )  # 1000 W over 75 TFLOP/s
+    assert e.gpu_fp32_pj_per_flop == pytest.approx(1000 / 75e12 * 1e12)  # 1000 W over 75 TFLOP/s
     assert e.gpu_lowest_pj_per_flop == pytest.approx(1000 / 9000)  # FP4
-    assert (
-        e.gpu_lowest_format == "FP4"
-        and e.horowitz_process == "45 nm"
-        and e.gpu_process.startswith("TSMC 4NP")
-    )
+    assert e.gpu_lowest_format == "FP4" and e.horowitz_process == "45 nm" and e.gpu_process.startswith("TSMC 4NP")
     assert e.horowitz_fp32mul_over_int8mul == pytest.approx(3.7 / 0.2)
-    assert frame["pj_per_op"].to_list() == sorted(
-        frame["pj_per_op"].to_list(), reverse=True
-    )
+    assert frame["pj_per_op"].to_list() == sorted(frame["pj_per_op"].to_list(), reverse=True)
     assert (frame["pj_per_op"] > 0).all()  # every value can go on the log axis
     assert set(frame["process"]) == {"45 nm", "TSMC 4NP (2 dies)"}
-    assert (
-        pc.energy_chart(frame).to_dict()["mark"]["type"] == "point"
-    )  # no bar from zero on a log axis
+    assert pc.energy_chart(frame).to_dict()["mark"]["type"] == "point"  # no bar from zero on a log axis
 
 
 def test_cpu_timing_box():
     frame, t = pc.cpu_matmul_timing(32, seed=0, measure=False)
-    assert (
-        frame.height == 0
-        and math.isnan(t.cpu_fp32_over_fp64_speedup)
-        and "not measured" in t.cpu_note
-    )
+    assert frame.height == 0 and math.isnan(t.cpu_fp32_over_fp64_speedup) and "not measured" in t.cpu_note
     frame, t = pc.cpu_matmul_timing(32, seed=0, measure=True)
     assert frame["dtype"].to_list() == ["float64", "float32"]
-    assert t.cpu_fp32_over_fp64_speedup == pytest.approx(
-        frame["gflop_per_s"][1] / frame["gflop_per_s"][0]
-    )
-    assert t.cpu_measured_at_utc.endswith("UTC")
+    assert t.cpu_fp32_over_fp64_speedup == pytest.approx(frame["gflop_per_s"][1] / frame["gflop_per_s"][0])
+    assert t.measured_at_utc.endswith("UTC")
     html = pc.cpu_box(frame, t).as_raw_html()
-    assert (
-        'id="machine-measured"' in html
-        and "Measured on the build machine" in html
-        and t.cpu_model in html
-    )
+    assert 'id="machine-measured"' in html and "Measured on the build machine" in html and t.cpu_model in html
 
 
 # accuracy side ------------------------------------------------------------------------------------------------
@@ -301,13 +270,8 @@ def test_main_experiment_matches_the_model():
         )
     }
     assert m.matmul_rel_error_bf16 == ref["bfloat16"]
-    assert (
-        m.nvfp4_vs_tensor_scaled_fp4_error_ratio == ref["float4_e2m1fn"] / ref["nvfp4"]
-    )
-    assert (
-        m.experiment_setup == "K = 64, normal inputs, fp32 accumulation"
-        and m.nonfinite_note == ""
-    )
+    assert m.nvfp4_vs_tensor_scaled_fp4_error_ratio == ref["float4_e2m1fn"] / ref["nvfp4"]
+    assert m.experiment_setup == "K = 64, normal inputs, fp32 accumulation" and m.nonfinite_note == ""
     assert pc.error_chart(shown, SMALL).to_dict()["layer"][1]["mark"]["type"] == "point"
 
 
@@ -317,22 +281,16 @@ def test_variants_compare_the_mx_scale_roundings():
     assert s.mxfp8_ceil_clamped_inputs == 0  # rounding the scale up clamps nothing
     assert s.mxfp8_clamped_inputs >= 0
     assert s.mxfp8_ceil_verdict == (
-        "lowers"
-        if s.mxfp8_ceil_over_e4m3_error < s.mxfp8_over_e4m3_error
-        else "does not lower"
+        "lowers" if s.mxfp8_ceil_over_e4m3_error < s.mxfp8_over_e4m3_error else "does not lower"
     )
 
 
 def test_k_sweep_lengths_follow_the_block_size():
-    sweep, theory, s = pc.k_sweep(
-        pc.Experiment(**{**SMALL.__dict__, "block_size": 128})
-    )
-    assert (
-        sorted(set(sweep["dot_length"])) == [256, 1024, 4096] and s.sweep_k_max == 4096
-    )
-    assert theory.filter((pl.col("curve") == "u") & (pl.col("scheme") == "bfloat16"))[
-        "value"
-    ].unique().to_list() == [2.0**-8]
+    sweep, theory, s = pc.k_sweep(pc.Experiment(**{**SMALL.__dict__, "block_size": 128}))
+    assert sorted(set(sweep["dot_length"])) == [256, 1024, 4096] and s.sweep_k_max == 4096
+    assert theory.filter((pl.col("curve") == "u") & (pl.col("scheme") == "bfloat16"))["value"].unique().to_list() == [
+        2.0**-8
+    ]
     assert 0.1 < s.bf16_fp32acc_error_over_u < 2
 
 

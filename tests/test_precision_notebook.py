@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import math
 import re
+import subprocess
 import typing
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import assert_named_parameter_error, glued, run_papermill
+from conftest import REPO, assert_named_parameter_error, glued, run_papermill
 
 from scalinglab import data
 from scalinglab.book import schemas
@@ -36,15 +37,16 @@ REQUIRED = [
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def _machine_measured() -> set[str]:
+def _machine_measured(keys=()) -> set[str]:
+    """Listed machine measurements plus every key named ``measured_*`` (the convention of test_golden)."""
     changed = yaml.safe_load((GOLDEN / "changed.yml").read_text()) or {}
-    return set((changed.get("machine_measured") or {}).get(SLUG, []))
+    return set((changed.get("machine_measured") or {}).get(SLUG, [])) | {k for k in keys if k.startswith("measured_")}
 
 
 def _assert_matches_golden(g: dict, which: str) -> None:
     """Every recorded key comes out with the recorded value, except machine measurements."""
     golden = json.loads((GOLDEN / f"{SLUG}.{which}.json").read_text())["glued"]
-    skip = _machine_measured()
+    skip = _machine_measured(g)
     for key, want in golden.items():
         if key in skip:
             continue
@@ -52,17 +54,17 @@ def _assert_matches_golden(g: dict, which: str) -> None:
         if isinstance(want, float) and math.isnan(want):
             assert math.isnan(g[key]), key
         else:
-            assert g[key] == (
-                pytest.approx(want, rel=1e-12) if isinstance(want, float) else want
-            ), key
+            assert g[key] == (pytest.approx(want, rel=1e-12) if isinstance(want, float) else want), key
 
 
 @pytest.fixture(scope="module")
-def default_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("precision") / "default.ipynb"
-    r = run_papermill(SLUG, out)
+def default_run():
+    """``executed/<slug>.ipynb`` at the defaults (made by ``make book``; rebuilt here when stale)."""
+    r = subprocess.run(
+        ["make", "--no-print-directory", f"executed/{SLUG}.ipynb"], cwd=REPO, capture_output=True, text=True
+    )
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
-    return glued(out)
+    return glued(REPO / "executed" / f"{SLUG}.ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -97,18 +99,12 @@ def test_unit_roundoffs_are_powers_of_two(default_run):
 
 def test_default_headline_numbers(default_run):
     g = default_run
-    assert (
-        g["matmul_rel_error_bf16"]
-        < g["matmul_rel_error_fp8_e4m3"]
-        < g["matmul_rel_error_nvfp4"]
-    )
+    assert g["matmul_rel_error_bf16"] < g["matmul_rel_error_fp8_e4m3"] < g["matmul_rel_error_nvfp4"]
     # errors are of the order of each format's unit roundoff (FP32 accumulation)
     assert 0.1 * 2**-8 < g["matmul_rel_error_bf16"] < 2**-8
     assert 0.1 * 2**-4 < g["matmul_rel_error_fp8_e4m3"] < 2**-4
     assert g["h100_bf16_dense_tflops"] == pytest.approx(989.4)
-    assert g["decomp_total_gain"] == pytest.approx(
-        g["decomp_same_format_gain"] * g["decomp_format_gain"]
-    )
+    assert g["decomp_total_gain"] == pytest.approx(g["decomp_same_format_gain"] * g["decomp_format_gain"])
     assert g["gpu"] == "B200" and g["gpu_unsupported"] == "none"
     # issue 13 items 12-14: Dally over his span, per watt, the MX scale rounded up
     assert g["dally_span_total_gain"] == pytest.approx(2 * 1978.9 / 3.935)
@@ -120,44 +116,26 @@ def test_default_headline_numbers(default_run):
 
 def test_student_t_parameter_set(student_t_run, default_run):
     g = student_t_run
-    assert (
-        g["matmul_rel_error_bf16"]
-        < g["matmul_rel_error_fp8_e4m3"]
-        < g["matmul_rel_error_nvfp4"]
-    )
+    assert g["matmul_rel_error_bf16"] < g["matmul_rel_error_fp8_e4m3"] < g["matmul_rel_error_nvfp4"]
     # heavy tails hurt per-tensor FP4 far more than NVFP4
-    assert (
-        g["nvfp4_vs_tensor_scaled_fp4_error_ratio"]
-        > 2 * default_run["nvfp4_vs_tensor_scaled_fp4_error_ratio"]
-    )
+    assert g["nvfp4_vs_tensor_scaled_fp4_error_ratio"] > 2 * default_run["nvfp4_vs_tensor_scaled_fp4_error_ratio"]
     assert g["experiment_setup"].startswith("K = 1024, student_t")
 
 
 def test_machine_measurements_stay_out_of_the_prose():
-    nb = json.loads(
-        (Path(__file__).parents[1] / "notebooks" / f"{SLUG}.ipynb").read_text()
-    )
-    prose = "".join(
-        "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"
-    )
+    nb = json.loads((Path(__file__).parents[1] / "notebooks" / f"{SLUG}.ipynb").read_text())
+    prose = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     measured = _machine_measured()
     assert "cpu_fp32_over_fp64_speedup" in measured
     assert not [k for k in measured if f"`{k}" in prose]
 
 
 def test_notebook_is_prose_plus_short_calls():
-    nb = json.loads(
-        (Path(__file__).parents[1] / "notebooks" / f"{SLUG}.ipynb").read_text()
-    )
+    nb = json.loads((Path(__file__).parents[1] / "notebooks" / f"{SLUG}.ipynb").read_text())
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     assert not any(re.search(r"^\s*def ", c, re.MULTILINE) for c in code)
     assert max(len(c.splitlines()) for c in code) <= 20
-    lines = [
-        ln
-        for c in code
-        for ln in c.splitlines()
-        if ln.strip() and not ln.strip().startswith("#")
-    ]
+    lines = [ln for c in code for ln in c.splitlines() if ln.strip() and not ln.strip().startswith("#")]
     assert len(lines) <= 170
 
 
@@ -210,9 +188,7 @@ def test_schema_choices_derive_from_the_model():
     assert typing.get_args(fields["distribution"].annotation) == precision.DISTRIBUTIONS
     assert typing.get_args(fields["accumulate"].annotation) == precision.ACCUMULATIONS
     assert fields["block_size"].default == precision.MX_BLOCK_SIZE
-    assert schemas.validate(SLUG, {"formats": list(precision.SCHEMES)}).formats == list(
-        precision.SCHEMES
-    )
+    assert schemas.validate(SLUG, {"formats": list(precision.SCHEMES)}).formats == list(precision.SCHEMES)
 
 
 # the spec table ---------------------------------------------------------------------
@@ -257,9 +233,7 @@ def test_dense_never_above_sparse():
                 assert sparse >= 1, row["gpu"]
                 continue
             if row[col] is not None:
-                assert row[col] <= sparse * 1.001, (
-                    f"{row['gpu']} {col}: dense {row[col]} > sparse {sparse}"
-                )
+                assert row[col] <= sparse * 1.001, f"{row['gpu']} {col}: dense {row[col]} > sparse {sparse}"
                 checked += 1
     assert checked >= 10  # the parser found the labelled figures
 

@@ -1,5 +1,6 @@
 """Accuracy side: formats at their limits, the error of quantized matrix products by scheme, heavy tails,
-native against FP32 accumulation and the MX shared-scale rounding (FP64 reference, seeded inputs)."""
+native against FP32 accumulation and the MX shared-scale rounding (FP64 reference, seeded inputs).
+"""
 
 from __future__ import annotations
 
@@ -13,9 +14,7 @@ import polars as pl
 from scalinglab import charts
 from scalinglab.models import precision
 
-MEASURED_SRC = (
-    "measured in this notebook with scalinglab.models.precision (ml_dtypes rounding)"
-)
+MEASURED_SRC = "measured in this notebook with scalinglab.models.precision (ml_dtypes rounding)"
 #: Schemes the prose quotes, measured whatever ``formats`` holds.
 HEADLINE = ("bfloat16", "float8_e4m3fn", "float4_e2m1fn", "nvfp4")
 #: Schemes of the heavy-tail and accumulation comparison (MXFP8 with the reference and the rounded-up scale).
@@ -53,7 +52,8 @@ class Experiment:
 
 def measure(schemes, e: Experiment, **override) -> pl.DataFrame:
     """One row per scheme (see ``matmul_error_table``) on the same seeded inputs; ``override`` replaces fields
-    of ``e`` (``distribution``, ``accumulate``, ``dot_length``, ``n_samples``). MX schemes use ``block_size``."""
+    of ``e`` (``distribution``, ``accumulate``, ``dot_length``, ``n_samples``). MX schemes use ``block_size``.
+    """
     e = Experiment(**{**e.__dict__, **override})
     rows = []
     for s in schemes:
@@ -103,9 +103,7 @@ def formats_at_limits() -> tuple[pl.DataFrame, UnitRoundoffs]:
             }
         )
     u = precision.unit_roundoff
-    return pl.DataFrame(rows), UnitRoundoffs(
-        u("bfloat16"), u("float8_e4m3fn"), u("float4_e2m1fn")
-    )
+    return pl.DataFrame(rows), UnitRoundoffs(u("bfloat16"), u("float8_e4m3fn"), u("float4_e2m1fn"))
 
 
 def formats_table(frame: pl.DataFrame):
@@ -158,11 +156,7 @@ def main_experiment(formats, e: Experiment) -> tuple[pl.DataFrame, MainErrors]:
         else ""
     )
     shown = rows.filter(pl.col("scheme").is_in(list(formats)))
-    shown = shown.sort(
-        pl.col("scheme").replace_strict(
-            {s: i for i, s in enumerate(formats)}, return_dtype=pl.Int64
-        )
-    )
+    shown = shown.sort(pl.col("scheme").replace_strict({s: i for i, s in enumerate(formats)}, return_dtype=pl.Int64))
     return shown, MainErrors(
         err["bfloat16"],
         err["float8_e4m3fn"],
@@ -182,9 +176,7 @@ def error_chart(shown: pl.DataFrame, e: Experiment):
     """Measured error (points) and unit roundoff (ticks) per scheme on a log axis; non-finite rows are left out."""
     data = _finite(shown)
     dropped = shown.height - data.height
-    base = alt.Chart(data).encode(
-        y=alt.Y("scheme:N", title="Scheme", sort=shown["scheme"].to_list())
-    )
+    base = alt.Chart(data).encode(y=alt.Y("scheme:N", title="Scheme", sort=shown["scheme"].to_list()))
     x_title = "Median relative error of a row of AB (dimensionless), log scale"
     tips = [
         "scheme:N",
@@ -194,11 +186,7 @@ def error_chart(shown: pl.DataFrame, e: Experiment):
         "n_overflow_inputs:Q",
         "n_nonfinite:Q",
     ]
-    note = (
-        f"; {dropped} non-finite result(s) left off the log axis (see the table)"
-        if dropped
-        else ""
-    )
+    note = f"; {dropped} non-finite result(s) left off the log axis (see the table)" if dropped else ""
     return charts.finish(
         base.mark_tick(color=charts.MUTED, thickness=2).encode(
             x=alt.X("unit_roundoff:Q", title=x_title, scale=alt.Scale(type="log")),
@@ -251,7 +239,8 @@ def error_table(shown: pl.DataFrame):
 @dataclass(frozen=True)
 class Variants:
     """Error ratios (x) and errors across inputs and accumulation; ``mxfp8_*`` compare the OCP reference scale
-    rounding (down) with the scale rounded up, on normal inputs with FP32 accumulation."""
+    rounding (down) with the scale rounded up, on normal inputs with FP32 accumulation.
+    """
 
     fp4_ratio_normal: float
     fp4_ratio_student_t: float
@@ -278,10 +267,7 @@ def variants(e: Experiment) -> tuple[pl.DataFrame, Variants]:
         for a in ACCUMULATIONS
     ]
     v = pl.concat(frames)
-    key = {
-        (r["distribution"], r["accumulate"], r["scheme"]): r
-        for r in v.iter_rows(named=True)
-    }
+    key = {(r["distribution"], r["accumulate"], r["scheme"]): r for r in v.iter_rows(named=True)}
 
     def err(d, a, s):
         return key[(d, a, s)]["median_rel_error"]
@@ -302,9 +288,7 @@ def variants(e: Experiment) -> tuple[pl.DataFrame, Variants]:
 
 def variants_chart(v: pl.DataFrame, e: Experiment):
     data = _finite(v).with_columns(
-        (pl.col("distribution") + ", " + pl.col("accumulate") + " accumulation").alias(
-            "case"
-        )
+        (pl.col("distribution") + ", " + pl.col("accumulate") + " accumulation").alias("case")
     )
     return charts.finish(
         alt.Chart(data)

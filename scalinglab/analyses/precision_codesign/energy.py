@@ -38,7 +38,8 @@ HOROWITZ_FMAS = (
 @dataclass(frozen=True)
 class EnergySummary:
     """Energy per operation (pJ, an FMA = 2 operations) and ratios (x). ``gpu_process`` is the GPU's process
-    node from the spec table, against Horowitz's ``horowitz_process``."""
+    node from the spec table, against Horowitz's ``horowitz_process``.
+    """
 
     gpu_fp32_pj_per_flop: float
     gpu_lowest_pj_per_flop: float
@@ -51,29 +52,31 @@ class EnergySummary:
     horowitz_fp32mul_over_int8mul: float
 
 
-def energy(anchors: pl.DataFrame, gpu_row: dict) -> tuple[pl.DataFrame, EnergySummary]:
+def energy(horowitz: pl.DataFrame, gpu_row: dict) -> tuple[pl.DataFrame, EnergySummary]:
     """Frame (operation, pj_per_op, counted_as, process, source, verification), sorted by energy, and summary.
 
-    ``anchors`` is :func:`scalinglab.data.load_growth_anchors`; ``gpu_row`` one spec-table row (needs ``tdp_w``).
+    Parameters
+    ----------
+    horowitz : polars.DataFrame
+        :func:`scalinglab.data.load_horowitz_energy` (only ``kind == "arithmetic"`` rows are used).
+    gpu_row : dict
+        One spec-table row (needs ``gpu``, ``tdp_w``, ``process``, ``status`` and the dense-peak columns).
+
+    Returns
+    -------
+    (polars.DataFrame, EnergySummary)
+        Every value in pJ per operation, a fused multiply-add counting as 2 operations.
     """
-    hz = anchors.filter(
-        pl.col("id").str.starts_with("horowitz_")
-        & (pl.col("unit") == "pJ")
-        & ~pl.col("id").str.contains("cache")
-    )
-    pj = {r["id"]: r["value_number"] for r in hz.iter_rows(named=True)}
-    ver = {r["id"]: r["verification"].split(":")[0] for r in hz.iter_rows(named=True)}
+    hz = horowitz.filter(pl.col("kind") == "arithmetic")
+    pj = {r["id"]: 1e12 * r["joules"] for r in hz.iter_rows(named=True)}
     rows = [
         {
-            "operation": r["quantity"]
-            .split(" (45 nm")[0]
-            .replace("energy of an ", "")
-            .replace("energy of a ", ""),
-            "pj_per_op": r["value_number"],
+            "operation": r["operation"],
+            "pj_per_op": pj[r["id"]],
             "counted_as": "1 operation",
             "process": HOROWITZ_NODE,
             "source": "Horowitz 2014",
-            "verification": ver[r["id"]],
+            "verification": r["verification"].split(":")[0],
         }
         for r in hz.iter_rows(named=True)
     ]
@@ -88,11 +91,7 @@ def energy(anchors: pl.DataFrame, gpu_row: dict) -> tuple[pl.DataFrame, EnergySu
         }
         for label, m, a in HOROWITZ_FMAS
     ]
-    gpu = {
-        c: 1e12 * physics.joules_per_flop(gpu_row["tdp_w"], gpu_row[c])
-        for c in FORMAT_COLUMNS
-        if gpu_row[c]
-    }
+    gpu = {c: 1e12 * physics.joules_per_flop(gpu_row["tdp_w"], gpu_row[c]) for c in FORMAT_COLUMNS if gpu_row[c]}
     rows += [
         {
             "operation": f"{gpu_row['gpu']} {FORMAT_COLUMNS[c][0]} FLOP (TDP / dense peak)",
@@ -160,9 +159,7 @@ def energy_table(frame: pl.DataFrame):
             "source": "Source",
             "verification": "Verification",
         },
-        notes=[
-            "Process nodes differ: Horowitz's units are 45 nm, the GPU is far smaller."
-        ],
+        notes=["Process nodes differ: Horowitz's units are 45 nm, the GPU is far smaller."],
     )
 
 
@@ -172,14 +169,15 @@ def energy_table(frame: pl.DataFrame):
 @dataclass(frozen=True)
 class CpuTiming:
     """float32 over float64 matrix-product throughput on the machine that ran the notebook (x; NaN if not
-    measured), where (CPU model, logical cores, OS) and when (UTC). Machine measurements, not results."""
+    measured), where (CPU model, logical cores, OS) and when (UTC). Machine measurements, not results.
+    """
 
     cpu_fp32_over_fp64_speedup: float
     cpu_model: str
     cpu_note: str
-    cpu_logical_cores: int
-    cpu_platform: str
-    cpu_measured_at_utc: str
+    measured_cpu_logical_cores: int
+    measured_cpu_platform: str
+    measured_at_utc: str
 
 
 def cpu_model() -> str:
@@ -193,9 +191,7 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
-def cpu_matmul_timing(
-    n: int, seed: int, measure: bool = True
-) -> tuple[pl.DataFrame, CpuTiming]:
+def cpu_matmul_timing(n: int, seed: int, measure: bool = True) -> tuple[pl.DataFrame, CpuTiming]:
     """Median time of an ``n`` x ``n`` numpy matrix product in float64 and float32 (3-15 repeats, ~1 s each)."""
     model, now = cpu_model(), dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = []
@@ -208,9 +204,7 @@ def cpu_matmul_timing(
             )
             a @ b  # warm-up
             times, start = [], time.perf_counter()
-            while len(times) < 3 or (
-                len(times) < 15 and time.perf_counter() - start < 1.0
-            ):
+            while len(times) < 3 or (len(times) < 15 and time.perf_counter() - start < 1.0):
                 t = time.perf_counter()
                 a @ b
                 times.append(time.perf_counter() - t)
@@ -234,9 +228,7 @@ def cpu_matmul_timing(
             "gflop_per_s": pl.Float64,
         },
     )
-    speedup = (
-        frame["gflop_per_s"][1] / frame["gflop_per_s"][0] if measure else float("nan")
-    )
+    speedup = frame["gflop_per_s"][1] / frame["gflop_per_s"][0] if measure else float("nan")
     note = (
         f"measured on {model}, {n} x {n} matrices"
         if measure
@@ -255,7 +247,7 @@ def cpu_matmul_timing(
 def cpu_box(frame: pl.DataFrame, t: CpuTiming):
     """The labelled box of the build-machine measurement (a table with id ``machine-measured``)."""
     title = "Measured on the build machine, not a result of the analysis"
-    where = f"Where: {t.cpu_model}, {t.cpu_logical_cores} logical cores, {t.cpu_platform}. When: {t.cpu_measured_at_utc}."
+    where = f"Where: {t.cpu_model}, {t.measured_cpu_logical_cores} logical cores, {t.measured_cpu_platform}. When: {t.measured_at_utc}."
     measured = frame.height > 0
     if not measured:
         frame = pl.DataFrame({"dtype": ["not measured (measure_cpu is False)"]})

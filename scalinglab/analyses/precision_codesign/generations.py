@@ -1,5 +1,6 @@
 """Generation over generation: the gain at the lowest format split into format change and same-format gain
-(per GPU and per watt), Dally's factors over his own span (Kepler to Hopper), and the cross-check with Epoch AI."""
+(per GPU and per watt), Dally's factors over his own span (Kepler to Hopper), and the cross-check with Epoch AI.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from scalinglab.data import catalog
 @dataclass(frozen=True)
 class Decomposition:
     """The whole span's gain at the lowest format = same-format gain x format gain (x); per watt divides by the
-    ratio of board powers. ``same_format_*`` name one pair of consecutive architectures (``same_format_span``)."""
+    ratio of board powers. ``same_format_*`` name one pair of consecutive architectures (``same_format_span``).
+    """
 
     decomp_span: str
     decomp_total_gain: float
@@ -40,9 +42,7 @@ class Decomposition:
     same_format_gain_per_watt: float
 
 
-def decomposition(
-    rel: pl.DataFrame, pair: tuple[str, str] = ("H100", "B200")
-) -> tuple[pl.DataFrame, Decomposition]:
+def decomposition(rel: pl.DataFrame, pair: tuple[str, str] = ("H100", "B200")) -> tuple[pl.DataFrame, Decomposition]:
     """Split the gain at the lowest format between consecutive architectures (first GPU listed of each).
 
     Rows: every consecutive pair, then the whole span (first -> last). ``same_format_gain`` is the new chip at
@@ -50,11 +50,7 @@ def decomposition(
     ``*_per_watt`` divide by ``new TDP / old TDP``. ``pair`` (old, new) is the row summarised in the
     ``same_format_*`` fields (raises ``KeyError`` if it is not a consecutive pair).
     """
-    chain = list(
-        rel.unique("architecture", keep="first", maintain_order=True).iter_rows(
-            named=True
-        )
-    )
+    chain = list(rel.unique("architecture", keep="first", maintain_order=True).iter_rows(named=True))
     pairs = [*pairwise(chain), (chain[0], chain[-1])]
     rows = []
     for old, new in pairs:
@@ -69,9 +65,7 @@ def decomposition(
                 "total_gain": total,
                 "same_format_gain": same,
                 "format_gain": fmt_gain,
-                "format_share_pct": 100 * math.log(fmt_gain) / math.log(total)
-                if total > 1
-                else math.nan,
+                "format_share_pct": 100 * math.log(fmt_gain) / math.log(total) if total > 1 else math.nan,
                 "power_ratio": power,
                 "same_format_gain_per_watt": same / power,
                 "total_gain_per_watt": total / power,
@@ -205,42 +199,27 @@ def _geo_ratio(rel: pl.DataFrame, col: str) -> float:
     return float(np.exp(np.mean(np.log((d[col] / d["fp32_tflops"]).to_numpy()))))
 
 
-def dally_comparison(
-    rel: pl.DataFrame, epoch: pl.DataFrame, anchors: pl.DataFrame
-) -> DallyComparison:
+def dally_comparison(rel: pl.DataFrame, epoch: pl.DataFrame, anchors: pl.DataFrame) -> DallyComparison:
     """Compare Dally's 1000x and its split with the datasheets over Kepler -> Hopper (see :class:`DallyComparison`)."""
     a = {r["id"]: r["value_number"] for r in anchors.iter_rows(named=True)}
-    kepler = (
-        epoch.filter(pl.col("hardware_name") == DALLY_START[1])["fp32_flop_s"][0] / 1e12
-    )
+    kepler = epoch.filter(pl.col("hardware_name") == DALLY_START[1])["fp32_flop_s"][0] / 1e12
     h = catalog.gpu_row(rel, DALLY_END)
     same, fmt = h["fp32_tflops"] / kepler, h["fp8_dense_tflops"] / h["fp32_tflops"]
     total = same * fmt * SPARSITY_FACTOR
     within = [
-        (
-            r["fp8_dense_tflops"]
-            if lowest_format(r) == "fp8_dense_tflops"
-            else r["fp4_dense_tflops"]
-        )
+        (r["fp8_dense_tflops"] if lowest_format(r) == "fp8_dense_tflops" else r["fp4_dense_tflops"])
         / r["tf32_dense_tflops"]
         for r in rel.iter_rows(named=True)
-        if r["tf32_dense_tflops"]
-        and lowest_format(r) in ("fp8_dense_tflops", "fp4_dense_tflops")
+        if r["tf32_dense_tflops"] and lowest_format(r) in ("fp8_dense_tflops", "fp4_dense_tflops")
     ]
     gpus = [
         r["gpu"]
         for r in rel.iter_rows(named=True)
-        if r["tf32_dense_tflops"]
-        and lowest_format(r) in ("fp8_dense_tflops", "fp4_dense_tflops")
+        if r["tf32_dense_tflops"] and lowest_format(r) in ("fp8_dense_tflops", "fp4_dense_tflops")
     ]
     numrep_instr = a["dally_numrep"] * a["dally_instr"]
     ours = _geo_ratio(rel, "bf16_fp16_dense_tflops")
-    epoch_vals = [
-        float(v)
-        for v in anchors.filter(pl.col("id") == "epoch_hw_formats")["value"][0].split(
-            "/"
-        )
-    ]
+    epoch_vals = [float(v) for v in anchors.filter(pl.col("id") == "epoch_hw_formats")["value"][0].split("/")]
     return DallyComparison(
         a["dally_total"],
         a["dally_numrep"],
@@ -351,9 +330,7 @@ def epoch_crosscheck(
                 )
     x = pl.DataFrame(rows)
     bad = x.filter((pl.col("curated_over_epoch") - 1).abs() > tolerance)
-    words = (
-        ", ".join(f"{g} {f}" for g, f in bad.select("gpu", "format").rows()) or "none"
-    )
+    words = ", ".join(f"{g} {f}" for g, f in bad.select("gpu", "format").rows()) or "none"
     return bad, CrossCheck(x.height, words, tolerance)
 
 

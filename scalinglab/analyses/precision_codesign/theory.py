@@ -37,9 +37,7 @@ class Sweep:
 
 def k_sweep(e: Experiment) -> tuple[pl.DataFrame, pl.DataFrame, Sweep]:
     """Measured errors over :data:`K_SWEEP` (lengths the blocks divide) and the curves u and sqrt(K) u."""
-    ks = [
-        k for k in K_SWEEP if k % max(e.block_size, precision.NVFP4_BLOCK_SIZE) == 0
-    ] or [e.dot_length]
+    ks = [k for k in K_SWEEP if k % max(e.block_size, precision.NVFP4_BLOCK_SIZE) == 0] or [e.dot_length]
     sweep = pl.concat(
         [
             measure(
@@ -55,10 +53,9 @@ def k_sweep(e: Experiment) -> tuple[pl.DataFrame, pl.DataFrame, Sweep]:
         ]
     ).with_columns(
         (pl.col("median_rel_error") / pl.col("unit_roundoff")).alias("error_over_u"),
-        (
-            pl.col("median_rel_error")
-            / (pl.col("unit_roundoff") * pl.col("dot_length").cast(pl.Float64).sqrt())
-        ).alias("error_over_sqrtK_u"),
+        (pl.col("median_rel_error") / (pl.col("unit_roundoff") * pl.col("dot_length").cast(pl.Float64).sqrt())).alias(
+            "error_over_sqrtK_u"
+        ),
     )
     theory = pl.DataFrame(
         [
@@ -73,16 +70,14 @@ def k_sweep(e: Experiment) -> tuple[pl.DataFrame, pl.DataFrame, Sweep]:
     )
     top = {
         r["accumulate"]: r
-        for r in sweep.filter(
-            (pl.col("dot_length") == max(ks)) & (pl.col("scheme") == "bfloat16")
-        ).iter_rows(named=True)
+        for r in sweep.filter((pl.col("dot_length") == max(ks)) & (pl.col("scheme") == "bfloat16")).iter_rows(
+            named=True
+        )
     }
     return (
         sweep,
         theory,
-        Sweep(
-            max(ks), top["fp32"]["error_over_u"], top["native"]["error_over_sqrtK_u"]
-        ),
+        Sweep(max(ks), top["fp32"]["error_over_u"], top["native"]["error_over_sqrtK_u"]),
     )
 
 
@@ -171,25 +166,17 @@ class Frontier:
 
 def frontier(shown: pl.DataFrame, gpu_row: dict) -> tuple[pl.DataFrame, Frontier]:
     """Dense peak of each measured scheme's element format on the GPU (``catalog.dense_tflops``) with its error."""
-    peak = {
-        s: catalog.dense_tflops(gpu_row, precision.SCHEMES[s].fmt)
-        for s in shown["scheme"]
-    }
+    peak = {s: catalog.dense_tflops(gpu_row, precision.SCHEMES[s].fmt) for s in shown["scheme"]}
     unsupported = [s for s, v in peak.items() if v is None]
     front = shown.filter(
-        pl.col("scheme").is_in([s for s, v in peak.items() if v is not None])
-        & pl.col("median_rel_error").is_finite()
+        pl.col("scheme").is_in([s for s, v in peak.items() if v is not None]) & pl.col("median_rel_error").is_finite()
     ).select(
         "scheme",
         "scaling",
-        pl.col("scheme")
-        .replace_strict(peak, return_dtype=pl.Float64)
-        .alias("dense_tflops"),
+        pl.col("scheme").replace_strict(peak, return_dtype=pl.Float64).alias("dense_tflops"),
         "median_rel_error",
     )
-    best = front.sort(
-        ["dense_tflops", "median_rel_error"], descending=[True, False]
-    ).row(0, named=True)
+    best = front.sort(["dense_tflops", "median_rel_error"], descending=[True, False]).row(0, named=True)
     return front, Frontier(
         gpu_row["gpu"],
         ", ".join(unsupported) or "none",
@@ -224,8 +211,7 @@ def frontier_chart(front: pl.DataFrame, f: Frontier, e: Experiment):
         )
     )
     return charts.finish(
-        pts
-        + pts.mark_text(align="left", dx=8, color=charts.TEXT).encode(text="scheme:N"),
+        pts + pts.mark_text(align="left", dx=8, color=charts.TEXT).encode(text="scheme:N"),
         f"Throughput against error on the {f.gpu}",
         f"{SPECS_SRC}; {MEASURED_SRC}",
         subtitle=f"{e.distribution} inputs, K = {e.dot_length}, {e.accumulate} accumulation",

@@ -1,5 +1,6 @@
 """Throughput side: the per-format ladder of NVIDIA data-centre GPUs, the gain of each precision step on one
-chip, and growth per year by format and for the lowest-format envelope (source: the curated spec table)."""
+chip, and growth per year by format and for the lowest-format envelope (source: the curated spec table).
+"""
 
 from __future__ import annotations
 
@@ -15,9 +16,7 @@ from scalinglab.models import fits
 
 SPECS_SRC = "curated NVIDIA spec table (datasheets, cross-checked with Epoch AI)"
 #: Floating-point dense-peak spec columns, widest first: column -> (label, bits), from :mod:`scalinglab.data.catalog`.
-FORMAT_COLUMNS = {
-    c.column: (c.label, c.bits) for c in catalog.SPEC_COLUMNS if c.format != "INT8"
-}
+FORMAT_COLUMNS = {c.column: (c.label, c.bits) for c in catalog.SPEC_COLUMNS if c.format != "INT8"}
 #: Columns searched for a GPU's lowest supported floating-point format, narrowest first.
 LOWEST_ORDER = tuple(reversed([c for c in FORMAT_COLUMNS if c != "fp64_tensor_tflops"]))
 #: Precision steps within one chip: (label, wider-format column, narrower-format column).
@@ -40,9 +39,7 @@ def _label(column: str) -> str:
 
 def released(specs: pl.DataFrame) -> pl.DataFrame:
     """Rows of the spec table that are not preliminary, in order of announcement."""
-    return specs.filter(~pl.col("preliminary")).sort(
-        "announced_year", maintain_order=True
-    )
+    return specs.filter(~pl.col("preliminary")).sort("announced_year", maintain_order=True)
 
 
 def lowest_format(row: dict) -> str | None:
@@ -56,7 +53,8 @@ def lowest_format(row: dict) -> str | None:
 @dataclass(frozen=True)
 class LadderFacts:
     """Facts read off the ladder. ``h100_bf16_dense_tflops`` in TFLOP/s; ``rubin_preliminary`` the preliminary
-    GPUs, comma-separated ("none" if there are none)."""
+    GPUs, comma-separated ("none" if there are none).
+    """
 
     h100_bf16_dense_tflops: float
     rubin_preliminary: str
@@ -73,19 +71,13 @@ def ladder(specs: pl.DataFrame) -> tuple[pl.DataFrame, LadderFacts]:
         )
         .drop_nulls("tflops")
         .with_columns(
-            pl.col("column")
-            .replace_strict({c: v[0] for c, v in FORMAT_COLUMNS.items()})
-            .alias("format"),
-            pl.col("column")
-            .replace_strict({c: v[1] for c, v in FORMAT_COLUMNS.items()})
-            .alias("bits"),
+            pl.col("column").replace_strict({c: v[0] for c, v in FORMAT_COLUMNS.items()}).alias("format"),
+            pl.col("column").replace_strict({c: v[1] for c, v in FORMAT_COLUMNS.items()}).alias("bits"),
         )
     )
     h100 = specs.filter(pl.col("gpu") == "H100")["bf16_fp16_dense_tflops"]
     prelim = specs.filter(pl.col("preliminary"))["gpu"].to_list()
-    return long, LadderFacts(
-        float(h100[0]) if h100.len() else math.nan, ", ".join(prelim) or "none"
-    )
+    return long, LadderFacts(float(h100[0]) if h100.len() else math.nan, ", ".join(prelim) or "none")
 
 
 def ladder_table(specs: pl.DataFrame):
@@ -120,9 +112,7 @@ def ladder_chart(long: pl.DataFrame, gpu_order: list[str]):
                 title="Dense peak throughput (TFLOP/s), log scale",
                 scale=alt.Scale(type="log"),
             ),
-            color=alt.Color(
-                "format:N", title="Format", sort=[v[0] for v in FORMAT_COLUMNS.values()]
-            ),
+            color=alt.Color("format:N", title="Format", sort=[v[0] for v in FORMAT_COLUMNS.values()]),
             tooltip=[
                 "gpu:N",
                 "format:N",
@@ -157,17 +147,13 @@ def precision_steps(rel: pl.DataFrame) -> tuple[pl.DataFrame, StepGains]:
         for s, lo, hi in STEPS
         if r[lo] and r[hi]
     ]
-    steps = pl.DataFrame(
-        rows, schema={"gpu": pl.String, "step": pl.String, "gain": pl.Float64}
-    )
+    steps = pl.DataFrame(rows, schema={"gpu": pl.String, "step": pl.String, "gain": pl.Float64})
 
     def med(name: str) -> float:
         d = steps.filter(pl.col("step") == name)["gain"]
         return float(d.median()) if d.len() else math.nan
 
-    return steps, StepGains(
-        med("BF16 -> FP8"), med("FP8 -> FP4"), med("FP32 -> BF16"), med("FP32 -> TF32")
-    )
+    return steps, StepGains(med("BF16 -> FP8"), med("FP8 -> FP4"), med("FP32 -> BF16"), med("FP32 -> TF32"))
 
 
 def steps_chart(steps: pl.DataFrame, gpu_order: list[str]):
@@ -247,9 +233,7 @@ def envelope(rel: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def format_growth(
-    rel: pl.DataFrame, confidence_level: float = 0.95
-) -> tuple[pl.DataFrame, GrowthSummary]:
+def format_growth(rel: pl.DataFrame, confidence_level: float = 0.95) -> tuple[pl.DataFrame, GrowthSummary]:
     """Log-linear fit per format and for the envelope (formats with >= 3 GPUs over >= 2 years)."""
     env = envelope(rel)
     rows = []
@@ -257,13 +241,7 @@ def format_growth(
         *FORMAT_COLUMNS.items(),
         ("lowest", ("lowest supported format", 0)),
     ]:
-        d = (
-            env
-            if col == "lowest"
-            else rel.drop_nulls(col).select(
-                "announced_year", pl.col(col).alias("tflops")
-            )
-        )
+        d = env if col == "lowest" else rel.drop_nulls(col).select("announced_year", pl.col(col).alias("tflops"))
         if d.height < 3 or d["announced_year"].n_unique() < 2:
             continue
         f = fits.fit_loglinear(d["announced_year"], d["tflops"], confidence_level)
@@ -296,9 +274,7 @@ def format_growth(
 def growth_chart(growth: pl.DataFrame, confidence_level: float):
     """Growth factor per year with its interval, one row per format."""
     pct = f"{100 * confidence_level:g}%"
-    base = alt.Chart(growth).encode(
-        y=alt.Y("format:N", title="Format", sort=growth["format"].to_list())
-    )
+    base = alt.Chart(growth).encode(y=alt.Y("format:N", title="Format", sort=growth["format"].to_list()))
     x_title = "Growth factor per year (x/yr), log scale"
     return charts.finish(
         base.mark_rule(color=charts.MUTED, strokeWidth=2).encode(

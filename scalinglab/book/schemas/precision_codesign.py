@@ -47,8 +47,7 @@ class PrecisionCodesignParams(ChapterParams):
         ["bfloat16", "float8_e4m3fn", "mxfp8", "float4_e2m1fn", "mxfp4", "nvfp4"],
         min_length=1,
         max_length=len(SCHEMES),
-        description="number schemes measured (scalinglab.models.precision.SCHEMES "
-        "names; plain fp8/fp6/fp4 names are per-tensor scaled)",
+        description="number schemes measured; plain fp8/fp6/fp4 names are per-tensor scaled",
         json_schema_extra={
             "unit": "",
             "allowed": f"1 to {len(SCHEMES)} distinct of: " + ", ".join(SCHEMES),
@@ -83,14 +82,12 @@ class PrecisionCodesignParams(ChapterParams):
     block_size: int = Field(
         MX_BLOCK_SIZE,
         ge=1,
-        description="block length of the MX schemes (OCP spec: "
-        f"{MX_BLOCK_SIZE}); must divide dot_length",
+        description=f"block length of the MX schemes (OCP spec: {MX_BLOCK_SIZE}); must divide dot_length",
         json_schema_extra={"unit": "elements"},
     )
     accumulate: Accumulation = Field(
         "fp32",
-        description="accumulation of the main experiment: "
-        "fp32 as tensor cores do, or native in the format itself",
+        description="accumulation of the main experiment: fp32 as tensor cores do, or native in the format itself",
         json_schema_extra={"unit": ""},
     )
     seed: int = Field(
@@ -132,9 +129,7 @@ class PrecisionCodesignParams(ChapterParams):
                 "one of the spec table's GPUs with dense figures: " + ", ".join(known),
             )
         row = catalog.gpu_row(load_gpu_specs(), self.gpu)
-        supported = [
-            f for f in SCHEMES if catalog.dense_tflops(row, SCHEMES[f].fmt) is not None
-        ]
+        supported = [f for f in SCHEMES if catalog.dense_tflops(row, SCHEMES[f].fmt) is not None]
         if not any(f in supported for f in self.formats):
             raise ParameterError(
                 "formats",

@@ -19,7 +19,8 @@ class FormatInfo:
     """One number format. ``significand_bits`` p counts the implicit bit;
     ``unit_roundoff`` = 2^-p; ``emax`` = floor(log2 max_finite), the largest
     normal exponent (the MX spec's emax_elem); ``overflow`` is 'nan', 'inf' or
-    'saturate' (see the module docstring); ``bits`` the storage width."""
+    'saturate' (see the module docstring); ``bits`` the storage width.
+    """
 
     name: str
     dtype: np.dtype
@@ -39,10 +40,9 @@ class FormatInfo:
     @property
     def overflow_on_tie(self) -> bool:
         """Whether a value exactly at the threshold overflows (round-half-to-even:
-        it does when max_finite's last significand bit is 1; not for e4m3fn, 448)."""
-        return (
-            self.max_finite / math.ldexp(1.0, self.emax - self.significand_bits + 1)
-        ) % 2 == 1
+        it does when max_finite's last significand bit is 1; not for e4m3fn, 448).
+        """
+        return (self.max_finite / math.ldexp(1.0, self.emax - self.significand_bits + 1)) % 2 == 1
 
 
 _OVERFLOW = {
@@ -92,7 +92,7 @@ def format_info(fmt: str | FormatInfo) -> FormatInfo:
 
 
 def unit_roundoff(fmt: str) -> float:
-    """u = 2^-p = finfo(fmt).eps / 2 (bf16 2^-8, e4m3 2^-4, e2m1 2^-2)."""
+    """U = 2^-p = finfo(fmt).eps / 2 (bf16 2^-8, e4m3 2^-4, e2m1 2^-2)."""
     return format_info(fmt).unit_roundoff
 
 
@@ -101,7 +101,8 @@ def unit_roundoff(fmt: str) -> float:
 
 class Quantized(NamedTuple):
     """``values`` (float64, the input's shape) and ``n_overflow``, the number of
-    non-NaN inputs beyond the format's range (turned to NaN, to inf, or clamped)."""
+    non-NaN inputs beyond the format's range (turned to NaN, to inf, or clamped).
+    """
 
     values: np.ndarray
     n_overflow: int
@@ -139,9 +140,7 @@ def _round(x: np.ndarray, f: FormatInfo) -> np.ndarray:
 def _overflows(x: np.ndarray, f: FormatInfo) -> np.ndarray:
     """Boolean mask of |x| >= f's overflow threshold (round-half-to-even at the tie)."""
     ax = np.abs(x)
-    return (ax > f.overflow_threshold) | (
-        (ax == f.overflow_threshold) & f.overflow_on_tie
-    )
+    return (ax > f.overflow_threshold) | ((ax == f.overflow_threshold) & f.overflow_on_tie)
 
 
 def quantize(x, fmt: str | FormatInfo, saturate: bool = False) -> Quantized:

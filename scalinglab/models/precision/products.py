@@ -41,7 +41,8 @@ def random_inputs(
     """Random float64 array of ``shape`` from N(0, 1) or Student's t with ``dof``
     degrees of freedom (heavy-tailed: moments of order >= dof do not exist),
     drawn with ``np.random.default_rng(seed)``. Raises ``ParameterError`` for an
-    unknown distribution or dof <= 0."""
+    unknown distribution or dof <= 0.
+    """
     rng = np.random.default_rng(seed)
     if distribution == "normal":
         return rng.standard_normal(shape)
@@ -49,9 +50,7 @@ def random_inputs(
         if not (isinstance(dof, (int, float, np.number)) and dof > 0):
             raise ParameterError("student_t_dof", dof, "a positive number")
         return rng.standard_t(dof, shape)
-    raise ParameterError(
-        "distribution", distribution, " or ".join(map(repr, DISTRIBUTIONS))
-    )
+    raise ParameterError("distribution", distribution, " or ".join(map(repr, DISTRIBUTIONS)))
 
 
 # products --------------------------------------------------------------------------
@@ -77,18 +76,15 @@ class ProductError:
     @property
     def rel_error(self) -> np.ndarray:
         """Per row i, ||C~_i - C_i||_2 / ||C_i||_2, shape (M,); for dot products
-        |s~ - s| / |s|. NaN and inf are kept (see ``n_nonfinite``)."""
+        |s~ - s| / |s|. NaN and inf are kept (see ``n_nonfinite``).
+        """
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.linalg.norm(self.approx - self.exact, axis=1) / np.linalg.norm(
-                self.exact, axis=1
-            )
+            return np.linalg.norm(self.approx - self.exact, axis=1) / np.linalg.norm(self.exact, axis=1)
 
     @property
     def normwise_error(self) -> float:
         """||C~ - C||_F / ||C||_F (NaN if any entry is NaN)."""
-        return float(
-            np.linalg.norm(self.approx - self.exact) / np.linalg.norm(self.exact)
-        )
+        return float(np.linalg.norm(self.approx - self.exact) / np.linalg.norm(self.exact))
 
     @property
     def componentwise_error(self) -> np.ndarray:
@@ -101,16 +97,12 @@ class ProductError:
         return int(np.count_nonzero(~np.isfinite(self.approx)))
 
 
-def _accumulate(
-    term, K: int, out_shape, accumulate: str, f: FormatInfo
-) -> tuple[np.ndarray, int]:
+def _accumulate(term, K: int, out_shape, accumulate: str, f: FormatInfo) -> tuple[np.ndarray, int]:
     """Sum term(0) + ... + term(K-1) sequentially; returns (sum as float64, overflowed entries)."""
     if accumulate == "fp32":
         s = np.zeros(out_shape, np.float32)
         for k in range(K):
-            s += term(
-                k
-            )  # float32 product and float32 add, each rounded to nearest even
+            s += term(k)  # float32 product and float32 add, each rounded to nearest even
         return s.astype(np.float64), int(np.count_nonzero(~np.isfinite(s)))
     s = np.zeros(out_shape)
     clamped = np.zeros(out_shape, bool)
@@ -129,9 +121,7 @@ def _accumulate(
 
 def _check_accumulate(accumulate: str) -> None:
     if accumulate not in ACCUMULATIONS:
-        raise ParameterError(
-            "accumulate", accumulate, " or ".join(map(repr, ACCUMULATIONS))
-        )
+        raise ParameterError("accumulate", accumulate, " or ".join(map(repr, ACCUMULATIONS)))
 
 
 def _local(q: Scaled, axis: int) -> np.ndarray:
@@ -139,9 +129,7 @@ def _local(q: Scaled, axis: int) -> np.ndarray:
     return q.elements * _expand(q.block_scale, axis, q.elements.shape[axis])
 
 
-def matmul_errors(
-    a, b, scheme: str | Scheme, accumulate: str = "fp32", block_size: int | None = None
-) -> ProductError:
+def matmul_errors(a, b, scheme: str | Scheme, accumulate: str = "fp32", block_size: int | None = None) -> ProductError:
     """Quantized product of ``a`` (M, K) and ``b`` (K, N) against FP64 ``a @ b``.
 
     Both matrices are quantized with ``scheme`` (per-tensor scale over each whole
@@ -165,23 +153,15 @@ def matmul_errors(
     if accumulate == "fp32":
         la = np.ascontiguousarray(_local(qa, 1).T, np.float32)
         lb = _local(qb, 0).astype(np.float32)
-        acc, n_acc = _accumulate(
-            lambda k: la[k][:, None] * lb[k][None, :], K, shape, "fp32", f
-        )
+        acc, n_acc = _accumulate(lambda k: la[k][:, None] * lb[k][None, :], K, shape, "fp32", f)
         approx = acc * (qa.tensor_scale * qb.tensor_scale)
     else:
         va, vb = np.ascontiguousarray(qa.values.T), qb.values
-        approx, n_acc = _accumulate(
-            lambda k: va[k][:, None] * vb[k][None, :], K, shape, "native", f
-        )
-    return ProductError(
-        approx, a @ b, np.abs(a) @ np.abs(b), qa.n_overflow + qb.n_overflow, n_acc
-    )
+        approx, n_acc = _accumulate(lambda k: va[k][:, None] * vb[k][None, :], K, shape, "native", f)
+    return ProductError(approx, a @ b, np.abs(a) @ np.abs(b), qa.n_overflow + qb.n_overflow, n_acc)
 
 
-def dot_errors(
-    x, y, scheme: str | Scheme, accumulate: str = "fp32", block_size: int | None = None
-) -> ProductError:
+def dot_errors(x, y, scheme: str | Scheme, accumulate: str = "fp32", block_size: int | None = None) -> ProductError:
     """Quantized dot products of the rows of ``x`` and ``y`` (both (S, K)).
 
     Each row is its own tensor (its own per-tensor scale). Returns a
@@ -190,9 +170,7 @@ def dot_errors(
     _check_accumulate(accumulate)
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
     if x.ndim != 2 or x.shape != y.shape:
-        raise ValueError(
-            f"need x and y of the same shape (S, K), got {x.shape} and {y.shape}"
-        )
+        raise ValueError(f"need x and y of the same shape (S, K), got {x.shape} and {y.shape}")
     s = get_scheme(scheme)
     f = format_info(s.fmt)
     qx = quantize_scaled(x, s, block_size, axis=1, batch_ndim=1)
@@ -216,11 +194,7 @@ def dot_errors(
 
 
 def _check_size(name: str, value, minimum: int = 1) -> int:
-    if (
-        isinstance(value, (bool, np.bool_))
-        or not isinstance(value, (int, np.integer))
-        or value < minimum
-    ):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ParameterError(name, value, f"an integer >= {minimum}")
     return int(value)
 

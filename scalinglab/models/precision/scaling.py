@@ -34,7 +34,8 @@ _DEFAULT_BLOCK = {"mx": MX_BLOCK_SIZE, "nv": NVFP4_BLOCK_SIZE}
 class Scheme:
     """A format plus how it is scaled: ``scaling`` in 'none', 'tensor', 'mx', 'nv';
     ``block_size`` the default block length (None for 'none' and 'tensor'); ``scale_rounding``
-    (MX only) one of :data:`SCALE_ROUNDINGS`."""
+    (MX only) one of :data:`SCALE_ROUNDINGS`.
+    """
 
     name: str
     fmt: str
@@ -70,9 +71,7 @@ def get_scheme(scheme: str | Scheme) -> Scheme:
     if isinstance(scheme, Scheme):
         format_info(scheme.fmt)
         if scheme.scaling not in _SCALINGS:
-            raise ParameterError(
-                "scaling", scheme.scaling, f"one of {', '.join(_SCALINGS)}"
-            )
+            raise ParameterError("scaling", scheme.scaling, f"one of {', '.join(_SCALINGS)}")
         if scheme.scale_rounding not in SCALE_ROUNDINGS:
             raise ParameterError(
                 "scale_rounding",
@@ -134,9 +133,7 @@ def _block_amax(x: np.ndarray, axis: int, block_size: int) -> np.ndarray:
     return np.moveaxis(amax, -1, axis)
 
 
-def quantize_with_scales(
-    x, fmt: str, block_scale, tensor_scale, axis: int = -1, saturate: bool = True
-) -> Scaled:
+def quantize_with_scales(x, fmt: str, block_scale, tensor_scale, axis: int = -1, saturate: bool = True) -> Scaled:
     """Quantize ``x`` with given scales: elements = round(x / (block_scale * tensor_scale)).
 
     ``block_scale`` has x's shape with the ``axis`` length replaced by the number
@@ -154,8 +151,7 @@ def quantize_with_scales(
         raise ParameterError(
             "block_scale",
             bs.shape,
-            f"x's shape {x.shape} with the axis length "
-            "replaced by a number of blocks that divides it",
+            f"x's shape {x.shape} with the axis length replaced by a number of blocks that divides it",
         )
     bse = _expand(bs, axis, x.shape[axis])
     scale = bse * ts
@@ -185,9 +181,7 @@ def quantize_scaled(
     f = format_info(s.fmt)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim == 0 or not 0 <= batch_ndim < x.ndim:
-        raise ParameterError(
-            "batch_ndim", batch_ndim, f"0 <= batch_ndim < x.ndim = {x.ndim}"
-        )
+        raise ParameterError("batch_ndim", batch_ndim, f"0 <= batch_ndim < x.ndim = {x.ndim}")
     axis = axis % x.ndim
     if axis < batch_ndim:
         raise ParameterError("axis", axis, f"an axis after the {batch_ndim} batch axes")
@@ -195,32 +189,20 @@ def quantize_scaled(
     if block_size is not None:
         _check_block_size(block_size, length)
     if s.scaling != "none" and not np.all(np.isfinite(x)):
-        raise ValueError(
-            "scaled quantization needs finite inputs (amax is undefined otherwise)"
-        )
+        raise ValueError("scaled quantization needs finite inputs (amax is undefined otherwise)")
     tshape = tuple(n if i < batch_ndim else 1 for i, n in enumerate(x.shape))
     ones_b = np.ones(tuple(1 if i == axis else n for i, n in enumerate(x.shape)))
-    amax_t = (
-        np.abs(x).max(axis=tuple(range(batch_ndim, x.ndim)), keepdims=True)
-        if x.size
-        else np.zeros(tshape)
-    )
+    amax_t = np.abs(x).max(axis=tuple(range(batch_ndim, x.ndim)), keepdims=True) if x.size else np.zeros(tshape)
 
     if s.scaling == "none":
         q = quantize(x, f)
         return Scaled(q.values, q.values, ones_b, np.ones(tshape), q.n_overflow)
     if s.scaling == "tensor":
-        ts = (
-            np.where(amax_t > 0, amax_t / f.max_finite, 1.0)
-            .astype(np.float32)
-            .astype(np.float64)
-        )
+        ts = np.where(amax_t > 0, amax_t / f.max_finite, 1.0).astype(np.float32).astype(np.float64)
         return quantize_with_scales(x, f.name, ones_b, ts, axis, saturate=False)
 
     bsize = _check_block_size(
-        block_size
-        if block_size is not None
-        else s.block_size or _DEFAULT_BLOCK[s.scaling],
+        block_size if block_size is not None else s.block_size or _DEFAULT_BLOCK[s.scaling],
         length,
     )
     amax_b = _block_amax(x, axis, bsize)
@@ -240,9 +222,7 @@ def quantize_scaled(
             np.ldexp(1.0, np.clip(e, E8M0_EXP_MIN, E8M0_EXP_MAX)),
         )
         out = quantize_with_scales(x, f.name, bs, np.ones(tshape), axis, saturate=True)
-        n_nan_scale = (
-            int(np.count_nonzero(np.isnan(bs))) * bsize
-        )  # spec: NaN scale, block lost
+        n_nan_scale = int(np.count_nonzero(np.isnan(bs))) * bsize  # spec: NaN scale, block lost
         return out._replace(n_overflow=out.n_overflow + n_nan_scale)
     # NVFP4: FP32 tensor scale g = amax / (448 * fmax_elem); E4M3 block scale of amax_b / fmax_elem / g
     e4m3 = FORMATS["float8_e4m3fn"]
