@@ -212,6 +212,7 @@ def test_charts_and_tables_build(real):
     assert "shape" not in spec["encoding"]  # one legend for the GPU field
     html = pc.decomposition_table(decomp).as_raw_html()
     assert "per watt" in html and "shape: (" not in html
+    assert 'id="precision-decomposition-table"' in html  # a fixed id: two builds give the same page
 
 
 # energy -------------------------------------------------------------------------------------------------------

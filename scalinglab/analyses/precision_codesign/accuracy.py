@@ -123,7 +123,7 @@ def formats_table(frame: pl.DataFrame):
             "overflows_counted": "Overflows counted",
         },
         sigfig=4,
-    )
+    ).with_id("precision-formats-table")
 
 
 # the main experiment -------------------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def error_table(shown: pl.DataFrame):
             "n_overflow_accum": "Sums overflowed",
             "n_nonfinite": "Non-finite outputs",
         },
-    )
+    ).with_id("precision-error-table")
 
 
 # heavy tails, accumulation and the MX scale rounding ----------------------------------------------------------
@@ -340,4 +340,4 @@ def variants_table(v: pl.DataFrame):
             "n_overflow_accum": "Sums overflowed",
             "n_nonfinite": "Non-finite outputs",
         },
-    )
+    ).with_id("precision-variants-table")

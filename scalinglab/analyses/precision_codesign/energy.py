@@ -160,7 +160,7 @@ def energy_table(frame: pl.DataFrame):
             "verification": "Verification",
         },
         notes=["Process nodes differ: Horowitz's units are 45 nm, the GPU is far smaller."],
-    )
+    ).with_id("precision-energy-table")
 
 
 # measured on the build machine ---------------------------------------------------------------------------------

@@ -146,7 +146,7 @@ def decomposition_table(frame: pl.DataFrame):
         },
         decimals={"format_share_pct": 0},
         notes=["Per watt: the gain divided by the ratio of board powers (TDP)."],
-    )
+    ).with_id("precision-decomposition-table")
 
 
 # Dally's factors over his own span ------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def dally_table(d: DallyComparison):
             "how": "How the datasheet ratio is formed",
         },
         decimals={"dally_x": 1, "datasheets_x": 1},
-    )
+    ).with_id("precision-dally-table")
 
 
 # cross-check with Epoch AI --------------------------------------------------------------------------------------
@@ -347,4 +347,4 @@ def crosscheck_table(bad: pl.DataFrame):
             "curated_over_epoch": "Curated / Epoch (x)",
         },
         decimals={"curated_over_epoch": 2},
-    )
+    ).with_id("precision-crosscheck-table")

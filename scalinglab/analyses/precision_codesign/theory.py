@@ -147,7 +147,7 @@ def sweep_table(sweep: pl.DataFrame):
             "n_nonfinite": "Non-finite outputs",
         },
         decimals={"error_over_u": 2, "error_over_sqrtK_u": 2},
-    )
+    ).with_id("precision-sweep-table")
 
 
 # throughput against error on one GPU ---------------------------------------------------------------------------

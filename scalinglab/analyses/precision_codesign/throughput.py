@@ -97,7 +97,7 @@ def ladder_table(specs: pl.DataFrame):
         source=SPECS_SRC,
         labels=labels,
         sigfig=4,
-    )
+    ).with_id("precision-ladder-table")
 
 
 def ladder_chart(long: pl.DataFrame, gpu_order: list[str]):
@@ -199,7 +199,7 @@ def steps_table(steps: pl.DataFrame):
         source=SPECS_SRC,
         labels={"gpu": "GPU"},
         decimals={c: 2 for c in wide.columns if c != "gpu"},
-    )
+    ).with_id("precision-steps-table")
 
 
 # growth per year and the lowest-format envelope ----------------------------------------------------------------
@@ -314,4 +314,4 @@ def growth_table(growth: pl.DataFrame, confidence_level: float):
             "ci_high": f"{pct} high (x/yr)",
             "r_squared": "R²",
         },
-    )
+    ).with_id("precision-growth-table")
