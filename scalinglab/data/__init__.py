@@ -1,7 +1,9 @@
-"""Data layer: typed polars loaders over the shipped snapshots, driven by ``data/datapackage.json``.
+"""Data layer: typed polars loaders over the shipped snapshots, driven by ``data/datapackage.json``,
+and :mod:`scalinglab.data.catalog`, the one shared vocabulary (formats, GPU names, units).
 
 Imports nothing of the package but :mod:`scalinglab.errors` and :mod:`scalinglab.paths`."""
 
+from scalinglab.data import catalog
 from scalinglab.data.loaders import (
     files_read,
     resource_descriptor,
@@ -26,6 +28,7 @@ from scalinglab.data.loaders import (
 )
 
 __all__ = [
+    "catalog",
     "files_read",
     "resource_descriptor",
     "read_resource",
