@@ -34,6 +34,9 @@ PRICE_CONVENTIONS: tuple[str, ...] = ("mean_in_out", "blend_3to1", "input", "out
 CONVENTION_LABELS: dict[str, str] = {"mean_in_out": "mean of input and output", "blend_3to1": "3:1 input:output blend",
                                      "input": "input price", "output": "output price"}
 
+#: Benchmarks whose scores the curated price table carries (column = lower-case name).
+BENCHMARKS: tuple[str, ...] = ("MMLU",)
+
 #: Ways of choosing the points of the fixed-capability fit.
 FIT_POINTS: tuple[str, ...] = ("new_lows", "all_dates")
 
@@ -170,7 +173,7 @@ def find_model(
     A name is matched exactly against ``model_col`` first; if nothing matches and
     the frame has ``version_col``, against that (so ``"gpt-4o-2024-08-06"``
     selects that version). Several rows with the name: the earliest date wins
-    (the launch price), ties in file order. Rows without a date are skipped.
+    (the first dated price in the table, not necessarily the launch price), ties in file order. Rows without a date are skipped.
 
     Raises ParameterError naming ``name`` with up to five close names
     (difflib.get_close_matches) when the model is not in the table.

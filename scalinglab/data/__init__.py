@@ -50,3 +50,6 @@ __all__ = [
     "load_epoch_price_frontier",
     "load_epoch_price_other",
 ]
+
+# token chapter: rental prices, Epoch's fitted price declines, served-model shapes
+from scalinglab.data import prices  # noqa: E402

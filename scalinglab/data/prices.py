@@ -2,7 +2,7 @@
 
 Adapters over the typed loaders (:func:`scalinglab.data.load_hardware_prices`,
 :func:`scalinglab.data.load_epoch_price_fits`); nothing here fits or models. Imports only
-:mod:`scalinglab.errors`.
+:mod:`scalinglab.errors` and the data layer's :mod:`~scalinglab.data.catalog`.
 
 Sources: Epoch AI, training-cost-trends hardware prices and llm-benchmark-efficiency results
 (CC BY, credit Epoch AI).
@@ -17,17 +17,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from scalinglab.data import catalog
 from scalinglab.errors import ParameterError
 
-#: GPU name of the curated spec table -> the same board's ``hardware_model`` in Epoch's hardware
-#: prices (the spec table's variant: SXM, 80 GB for A100).
-RENTAL_HARDWARE_MODEL: dict[str, str] = {
-    "V100": "NVIDIA Tesla V100 SXM2 16 GB",
-    "A100": "NVIDIA A100 SXM4 80 GB",
-    "H100": "NVIDIA H100 SXM5 80GB",
-    "H200": "NVIDIA H200 SXM",
-    "B200": "NVIDIA B200",
-}
 
 
 def as_date(value: dt.date | dt.datetime | str, name: str) -> dt.date:
@@ -57,6 +49,8 @@ class ModelShape:
 
     ``n_experts`` = ``experts_per_token`` = 1 is a dense model (total = active).
     ``assumption`` is True where the figure is not published by the developer.
+    ``kv_bytes_per_token``: KV-cache bytes per token of context in BF16 (all layers, K and V), from
+    the published architecture; None where unpublished (the chapter then uses its own parameter).
     """
 
     model: str
@@ -66,6 +60,7 @@ class ModelShape:
     experts_per_token: int
     source: str
     assumption: bool
+    kv_bytes_per_token: float | None = None
 
 
 _PRESS_GPT4 = ("press estimate, unconfirmed by OpenAI (SemiAnalysis, July 2023): about 1.8T parameters, "
@@ -75,13 +70,38 @@ _DEEPSEEK = "DeepSeek-V3 technical report: 671B total, 37B active, 256 routed ex
 #: Shapes of earlier models whose size is published or estimated (the decomposition's baseline).
 MODEL_SHAPES: dict[str, ModelShape] = {
     "GPT-3 175B (davinci)": ModelShape("GPT-3 175B (davinci)", 175.0, 175.0, 1, 1,
-                                       "GPT-3 175B, Brown et al. 2020 (davinci is generally taken to be it)", False),
+                                       "GPT-3 175B, Brown et al. 2020 (davinci is generally taken to be it)", False,
+                                       2 * 96 * 12288 * 2.0),  # K+V, 96 layers of width 12288, BF16
     "GPT-4 (8k)": ModelShape("GPT-4 (8k)", 280.0, 1800.0, 16, 2, _PRESS_GPT4, True),
     "GPT-4 (32k)": ModelShape("GPT-4 (32k)", 280.0, 1800.0, 16, 2, _PRESS_GPT4, True),
     "Llama 3.1 405B Instruct": ModelShape("Llama 3.1 405B Instruct", 405.0, 405.0, 1, 1,
-                                          "dense 405B, Meta's model card", False),
-    "DeepSeek-V3": ModelShape("DeepSeek-V3", 37.0, 671.0, 256, 8, _DEEPSEEK, False),
-    "DeepSeek-R1": ModelShape("DeepSeek-R1", 37.0, 671.0, 256, 8, _DEEPSEEK + " (same base)", False),
+                                          "dense 405B, Meta's model card", False,
+                                          2 * 126 * 8 * 128 * 2.0),  # K+V, 126 layers, 8 KV heads of 128, BF16
+    "DeepSeek-V3": ModelShape("DeepSeek-V3", 37.0, 671.0, 256, 8, _DEEPSEEK, False, 61 * 576 * 2.0),  # MLA latent
+    "DeepSeek-R1": ModelShape("DeepSeek-R1", 37.0, 671.0, 256, 8, _DEEPSEEK + " (same base)", False, 61 * 576 * 2.0),
+}
+
+
+@dataclass(frozen=True)
+class LaunchPrice:
+    """A model's list price at launch where the archived price table starts later (prices in USD/Mtok)."""
+
+    model: str
+    date: dt.date
+    input_usd_per_mtok: float
+    output_usd_per_mtok: float
+    source: str
+
+
+#: Launch prices that precede the first dated row of the price table. Not a row of the archived
+#: table: no archived copy of the launch price page is shipped, so the chapter shows it as a
+#: scenario beside the table's first dated price, not as data.
+LAUNCH_PRICES: dict[str, LaunchPrice] = {
+    "Gemini 1.5 Flash": LaunchPrice(
+        "Gemini 1.5 Flash", dt.date(2024, 5, 14), 0.35, 1.05,
+        "Google's launch list price for prompts up to 128k tokens (Google I/O, May 2024); Google's price-cut "
+        "announcement of August 2024 gives the cut to 0.075 / 0.30 as 78 % and 71 %, consistent with it "
+        "(0.075 / 0.35 = 0.21, 0.30 / 1.05 = 0.29); no archived copy is shipped with this book"),
 }
 
 
@@ -165,7 +185,7 @@ def median_rental_usd_per_chip_hour(hardware_prices_df: pl.DataFrame, hardware_m
 
 def gpu_rental_price(hardware_prices_df: pl.DataFrame, gpu: str, start_date=None, end_date=None,
                      name: str = "gpu_hour_usd") -> RentalPrice:
-    """Median on-demand rental price of spec-table GPU ``gpu`` (board :data:`RENTAL_HARDWARE_MODEL`).
+    """Median on-demand rental price of spec-table GPU ``gpu`` (board :func:`catalog.rental_hardware_model`).
 
     Raises
     ------
@@ -173,7 +193,7 @@ def gpu_rental_price(hardware_prices_df: pl.DataFrame, gpu: str, start_date=None
         Naming ``name`` (the parameter that must then be given) when the data has no on-demand
         price for that GPU, e.g. B200; ``end_date`` as :func:`median_rental_usd_per_chip_hour`.
     """
-    board = RENTAL_HARDWARE_MODEL.get(gpu)
+    board = catalog.EPOCH_HARDWARE_NAME.get(gpu) if gpu in catalog.RENTAL_GPUS else None
     why = f"the hardware price data has no on-demand rental price for {gpu}"
     if board is None:
         raise ParameterError(name, None, "a price in USD per GPU-hour", why + "; give one")
@@ -199,7 +219,7 @@ class PurchaseScaledRental:
 
 
 def _purchases(hardware_prices_df: pl.DataFrame, gpu: str) -> pl.Series:
-    board = RENTAL_HARDWARE_MODEL.get(gpu)
+    board = catalog.EPOCH_HARDWARE_NAME.get(gpu) if gpu in catalog.RENTAL_GPUS else None
     s = pl.Series([], dtype=pl.Float64) if board is None else (
         hardware_prices_df.filter(pl.col("hardware_model") == board)["purchase_usd"].drop_nulls())
     s = s.filter(s > 0)
