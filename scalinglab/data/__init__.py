@@ -53,3 +53,12 @@ __all__ = [
 
 # token chapter: rental prices, Epoch's fitted price declines, served-model shapes
 from scalinglab.data import prices  # noqa: E402
+
+# MLPerf Inference results (chapter software_speedup)
+from scalinglab.data.mlperf import (  # noqa: E402
+    MLPERF_METRICS,
+    MLPERF_SCENARIOS,
+    load_mlperf_inference,
+)
+
+__all__ += ["MLPERF_METRICS", "MLPERF_SCENARIOS", "load_mlperf_inference"]
