@@ -26,11 +26,23 @@ def test_every_throughput_column_of_the_spec_table_is_described(specs):
         assert set(cols) <= in_table
 
 
-@pytest.mark.parametrize(("fmt", "canonical"), [
-    ("FP32", "FP32"), ("fp32", "FP32"), ("float32", "FP32"), (" bf16 ", "BF16"), ("bfloat16", "BF16"),
-    ("float16", "FP16"), ("float8_e4m3fn", "FP8"), ("float8_e5m2", "FP8"), ("float6_e3m2fn", "FP6"),
-    ("float4_e2m1fn", "FP4"), ("tf32", "TF32"), ("float64", "FP64"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "canonical"),
+    [
+        ("FP32", "FP32"),
+        ("fp32", "FP32"),
+        ("float32", "FP32"),
+        (" bf16 ", "BF16"),
+        ("bfloat16", "BF16"),
+        ("float16", "FP16"),
+        ("float8_e4m3fn", "FP8"),
+        ("float8_e5m2", "FP8"),
+        ("float6_e3m2fn", "FP6"),
+        ("float4_e2m1fn", "FP4"),
+        ("tf32", "TF32"),
+        ("float64", "FP64"),
+    ],
+)
 def test_format_names(fmt, canonical):
     assert catalog.format_name(fmt) == canonical
 
@@ -72,7 +84,9 @@ def test_dense_tflops_against_datasheets(specs):
     assert catalog.first_dense_tflops(p100, ["FP4", "FP8"]) is None
 
 
-@pytest.mark.parametrize(("b", "fmt"), [(0.5, "FP4"), (0.75, "FP8"), (1, "FP8"), (2.0, "BF16"), (3, "FP32"), (4, "FP32")])
+@pytest.mark.parametrize(
+    ("b", "fmt"), [(0.5, "FP4"), (0.75, "FP8"), (1, "FP8"), (2.0, "BF16"), (3, "FP32"), (4, "FP32")]
+)
 def test_weight_format(b, fmt):
     assert catalog.weight_format(b) == fmt
 

@@ -113,8 +113,17 @@ SPEC_COLUMNS: tuple[SpecColumn, ...] = (
 #: Canonical format names, widest first.
 FORMATS: tuple[str, ...] = ("FP64", "FP32", "TF32", "BF16", "FP16", "FP8", "FP6", "FP4", "INT8")
 
-_BITS: dict[str, int] = {"FP64": 64, "FP32": 32, "TF32": 19, "BF16": 16, "FP16": 16, "FP8": 8, "FP6": 6, "FP4": 4,
-                         "INT8": 8}
+_BITS: dict[str, int] = {
+    "FP64": 64,
+    "FP32": 32,
+    "TF32": 19,
+    "BF16": 16,
+    "FP16": 16,
+    "FP8": 8,
+    "FP6": 6,
+    "FP4": 4,
+    "INT8": 8,
+}
 
 #: Spec-table columns giving a format's dense peak, in order of preference (the FP64
 #: tensor-core peak before the vector FP64 peak). BF16 and FP16 share one column.
@@ -222,8 +231,9 @@ def column_format(column: str, name: str = "column") -> SpecColumn:
     for c in SPEC_COLUMNS:
         if c.column == column:
             return c
-    raise ParameterError(name, column, "a throughput column of the GPU spec table: "
-                         + ", ".join(c.column for c in SPEC_COLUMNS))
+    raise ParameterError(
+        name, column, "a throughput column of the GPU spec table: " + ", ".join(c.column for c in SPEC_COLUMNS)
+    )
 
 
 def _usable(v) -> bool:
@@ -288,8 +298,13 @@ def weight_format(bytes_per_param: float, name: str = "bytes_per_param") -> str:
         for fmt, width in WEIGHT_BYTES_PER_PARAM.items():
             if bytes_per_param <= width + 1e-12:
                 return fmt
-    raise ParameterError(name, bytes_per_param, "a size in (0, 4] bytes per parameter ("
-                         + ", ".join(f"{f} {b:g}" for f, b in WEIGHT_BYTES_PER_PARAM.items()) + ")")
+    raise ParameterError(
+        name,
+        bytes_per_param,
+        "a size in (0, 4] bytes per parameter ("
+        + ", ".join(f"{f} {b:g}" for f, b in WEIGHT_BYTES_PER_PARAM.items())
+        + ")",
+    )
 
 
 def weight_bytes(fmt: str, name: str = "format") -> float:
