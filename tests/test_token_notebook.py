@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import assert_named_parameter_error, glued, run_papermill
+
 from scalinglab import charts, paths
 from scalinglab.book import schemas
 from scalinglab.errors import ParameterError
@@ -83,7 +83,7 @@ def _chart_specs(nb_path: Path) -> list[dict]:
             html = "".join(o.get("data", {}).get("text/html", ""))
             i = html.find("})(")
             if "vega-embed" in html and i > 0:
-                specs.append(decoder.raw_decode(html[i + 3:])[0])
+                specs.append(decoder.raw_decode(html[i + 3 :])[0])
     return specs
 
 
@@ -161,6 +161,7 @@ def test_validation_does_not_run_the_fit(monkeypatch):
 
     def boom(*a, **k):
         raise AssertionError("validation ran the fixed-capability fit")
+
     monkeypatch.setattr(token_prices, "fixed_capability_decline", boom)
     monkeypatch.setattr(token_prices, "fixed_capability_frontier", boom)
     p = schemas.validate(SLUG, {"start_date": "2023-03-14", "gpu": "B200", "gpu_hour_usd": 5.5})
@@ -169,6 +170,7 @@ def test_validation_does_not_run_the_fit(monkeypatch):
 
 def test_schema_choices_derive_from_the_module_constants():
     from scalinglab.analyses.token_prices import BENCHMARKS, PRICE_CONVENTIONS
+
     fields = schemas.get_schema(SLUG).model_fields
     assert fields["price_convention"].annotation.__args__ == PRICE_CONVENTIONS
     assert fields["capability_benchmark"].annotation.__args__ == BENCHMARKS
@@ -180,8 +182,9 @@ def test_notebook_is_prose_plus_short_calls():
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
     assert "parameters" in code[0]["metadata"]["tags"]
     assert 'validate_namespace("token_cost_drop", globals())' in "".join(code[1]["source"])
-    lines = [[ln for ln in "".join(c["source"]).splitlines() if ln.strip() and not ln.strip().startswith("#")]
-             for c in code]
+    lines = [
+        [ln for ln in "".join(c["source"]).splitlines() if ln.strip() and not ln.strip().startswith("#")] for c in code
+    ]
     assert all(len(c) <= 20 for c in lines) and sum(map(len, lines)) <= 90
     assert not any(ln.lstrip().startswith(("def ", "class ")) for c in lines for ln in c)
     last = code[-1]

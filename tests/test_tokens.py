@@ -12,10 +12,11 @@ import polars as pl
 import pytest
 
 from scalinglab.analyses import token_cost_drop as tk
-from scalinglab.errors import ParameterError
 from scalinglab.analyses import token_economics as econ
+from scalinglab.analyses import token_epoch as te
 from scalinglab.analyses import token_serving as ts
 from scalinglab.data import prices as dp
+from scalinglab.errors import ParameterError
 from scalinglab.models import roofline as rf
 from scalinglab.models.fits import fit_loglinear
 from scalinglab.paths import DATA_DIR
@@ -87,10 +88,13 @@ def test_unknown_convention_lists_the_allowed_ones():
         tk.check_convention("median", name="price_convention")
 
 
-@pytest.mark.parametrize("arg,kwargs", [
-    ("input_usd_per_mtok", dict(input_usd_per_mtok=0, output_usd_per_mtok=1)),
-    ("output_usd_per_mtok", dict(input_usd_per_mtok=1, output_usd_per_mtok=-2)),
-])
+@pytest.mark.parametrize(
+    "arg,kwargs",
+    [
+        ("input_usd_per_mtok", dict(input_usd_per_mtok=0, output_usd_per_mtok=1)),
+        ("output_usd_per_mtok", dict(input_usd_per_mtok=1, output_usd_per_mtok=-2)),
+    ],
+)
 def test_non_positive_price_names_the_argument(arg, kwargs):
     with pytest.raises(ParameterError) as err:
         tk.price_usd_per_mtok(convention="mean_in_out", **kwargs)
@@ -167,13 +171,15 @@ def test_pairs_near_240_include_the_claim_and_flag_capability(prices):
 
 
 def test_pairs_near_on_a_hand_built_frame():
-    frame = pl.DataFrame({
-        "effective_date": ["2023-01-01", "2024-01-01", "2024-01-01"],
-        "model": ["Big", "Small", "Equal"],
-        "input_usd_per_mtok": [24.0, 0.1, 0.2],
-        "output_usd_per_mtok": [24.0, 0.1, 0.2],
-        "mmlu": [80.0, 70.0, 80.0],
-    })
+    frame = pl.DataFrame(
+        {
+            "effective_date": ["2023-01-01", "2024-01-01", "2024-01-01"],
+            "model": ["Big", "Small", "Equal"],
+            "input_usd_per_mtok": [24.0, 0.1, 0.2],
+            "output_usd_per_mtok": [24.0, 0.1, 0.2],
+            "mmlu": [80.0, 70.0, 80.0],
+        }
+    )
     near = tk.pairs_near(frame, 240, tolerance=0.01, conventions=["input"])
     assert near.height == 1  # Big -> Small is 240; Big -> Equal is 120; same-day pairs skipped
     row = near.row(0, named=True)
@@ -194,8 +200,9 @@ def _synthetic(decline: float = 10.0) -> pl.DataFrame:
     rows.append((dt.date(2024, 1, 15), "pricey-but-good", 500.0, 95.0))  # never the cheapest
     rows.append((dt.date(2024, 2, 1), "unscored", 0.001, None))  # no score: never qualifies
     return pl.DataFrame(
-        rows, schema={"effective_date": pl.Date, "model": pl.String, "input_usd_per_mtok": pl.Float64,
-                      "mmlu": pl.Float64}, orient="row",
+        rows,
+        schema={"effective_date": pl.Date, "model": pl.String, "input_usd_per_mtok": pl.Float64, "mmlu": pl.Float64},
+        orient="row",
     ).with_columns(pl.col("input_usd_per_mtok").alias("output_usd_per_mtok"))
 
 
@@ -216,13 +223,15 @@ def test_decline_fit_with_noise_brackets_the_truth():
     days = np.sort(rng.choice(np.arange(0, 1500), size=25, replace=False))
     years = days / 365.25
     price = 50.0 * 10.0 ** (-years) * np.exp(rng.normal(0, 0.2, size=days.size))
-    frame = pl.DataFrame({
-        "effective_date": [base + dt.timedelta(days=int(d)) for d in days],
-        "model": [f"m{i}" for i in range(days.size)],
-        "input_usd_per_mtok": price,
-        "output_usd_per_mtok": price,
-        "mmlu": np.full(days.size, 90.0),
-    })
+    frame = pl.DataFrame(
+        {
+            "effective_date": [base + dt.timedelta(days=int(d)) for d in days],
+            "model": [f"m{i}" for i in range(days.size)],
+            "input_usd_per_mtok": price,
+            "output_usd_per_mtok": price,
+            "mmlu": np.full(days.size, 90.0),
+        }
+    )
     result = tk.fixed_capability_decline(frame, 90, base, base + dt.timedelta(days=1500), "input")
     low, high = result.x_per_year_ci
     assert low < 10.0 < high
@@ -230,15 +239,18 @@ def test_decline_fit_with_noise_brackets_the_truth():
 
 
 def test_frontier_is_a_running_minimum_that_stays_available():
-    frame = pl.DataFrame({
-        "effective_date": ["2022-06-01", "2023-01-01", "2023-06-01", "2024-01-01"],
-        "model": ["early", "A", "B", "C"],
-        "input_usd_per_mtok": [8.0, 10.0, 4.0, 6.0],
-        "output_usd_per_mtok": [8.0, 10.0, 4.0, 6.0],
-        "mmlu": [90.0, 90.0, 90.0, 90.0],
-    })
-    front = tk.fixed_capability_frontier(frame, 85, start_date=dt.date(2023, 1, 1), end_date="2024-06-30",
-                                         price_convention="input")
+    frame = pl.DataFrame(
+        {
+            "effective_date": ["2022-06-01", "2023-01-01", "2023-06-01", "2024-01-01"],
+            "model": ["early", "A", "B", "C"],
+            "input_usd_per_mtok": [8.0, 10.0, 4.0, 6.0],
+            "output_usd_per_mtok": [8.0, 10.0, 4.0, 6.0],
+            "mmlu": [90.0, 90.0, 90.0, 90.0],
+        }
+    )
+    front = tk.fixed_capability_frontier(
+        frame, 85, start_date=dt.date(2023, 1, 1), end_date="2024-06-30", price_convention="input"
+    )
     # 'early' (8.0, before the window) stays available, so A at 10 does not raise the frontier;
     # C at 6 comes after B at 4, so the frontier stays 4
     assert front["usd_per_mtok"].to_list() == [8.0, 4.0, 4.0]
@@ -296,12 +308,19 @@ def test_our_fit_reproduces_epochs_factors_from_their_points(inputs):
         fit = fit_loglinear(days / 365.0, pts["USD per 1M Tokens"].to_numpy(), confidence_level=0.90)
         assert fit.decline_factor_per_year == pytest.approx(row["decline_x_per_year"], rel=1e-8)
         assert fit.decline_factor_per_year_ci == pytest.approx(
-            (row["decline_x_per_year_ci90_low"], row["decline_x_per_year_ci90_high"]), rel=1e-8)
+            (row["decline_x_per_year_ci90_low"], row["decline_x_per_year_ci90_high"]), rel=1e-8
+        )
 
 
 # --------------------------------------------------------------------------- the roofline
-KW = dict(hbm_bandwidth_tb_s=2.0, active_params_billion=10.0, bytes_per_param=2.0,
-          bandwidth_utilization=0.5, dense_tflops=100.0, compute_utilization=0.4)
+KW = dict(
+    hbm_bandwidth_tb_s=2.0,
+    active_params_billion=10.0,
+    bytes_per_param=2.0,
+    bandwidth_utilization=0.5,
+    dense_tflops=100.0,
+    compute_utilization=0.4,
+)
 
 
 def test_decode_throughput_hand_cases():
@@ -312,18 +331,28 @@ def test_decode_throughput_hand_cases():
     t64 = rf.decode_throughput(batch_size=64, **KW)  # memory 3200 > compute 2000
     assert t64.memory_bound_tokens_per_s == pytest.approx(3200.0) and t64.bound == "compute"
     # KV: 8 sequences x 1000 tokens x 2.5e6 B = 2e10 B, as much as the weights: half the throughput
-    assert rf.decode_throughput(batch_size=8, context_tokens=1000, kv_bytes_per_token=2.5e6, **KW).tokens_per_s == \
-        pytest.approx(200.0)
+    assert rf.decode_throughput(
+        batch_size=8, context_tokens=1000, kv_bytes_per_token=2.5e6, **KW
+    ).tokens_per_s == pytest.approx(200.0)
     # vectorised over the batch
     many = rf.decode_throughput(batch_size=np.array([8, 64]), **KW)
     assert list(many.tokens_per_s) == pytest.approx([400.0, 2000.0]) and list(many.bound) == ["memory", "compute"]
 
 
-@pytest.mark.parametrize("name,value", [
-    ("hbm_bandwidth_tb_s", 0), ("active_params_billion", -1), ("bytes_per_param", 0), ("batch_size", 0),
-    ("bandwidth_utilization", 1.5), ("dense_tflops", float("nan")), ("compute_utilization", 0),
-    ("context_tokens", -1.0), ("kv_bytes_per_token", -2.0),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("hbm_bandwidth_tb_s", 0),
+        ("active_params_billion", -1),
+        ("bytes_per_param", 0),
+        ("batch_size", 0),
+        ("bandwidth_utilization", 1.5),
+        ("dense_tflops", float("nan")),
+        ("compute_utilization", 0),
+        ("context_tokens", -1.0),
+        ("kv_bytes_per_token", -2.0),
+    ],
+)
 def test_decode_throughput_rejects_bad_sizes_by_name(name, value):
     kw = dict(KW, batch_size=8)
     kw[name] = value
@@ -358,33 +387,55 @@ def test_crossover_batch_and_cost_errors():
 
 # --------------------------------------------------------------------------- rental prices
 def _hw_frame() -> pl.DataFrame:
-    return pl.DataFrame({
-        "price_date": [dt.date(2024, 1, 10), dt.date(2024, 2, 1), dt.date(2024, 2, 1), dt.date(2024, 2, 1),
-                       dt.date(2024, 3, 1), dt.date(2024, 4, 1), None, dt.date(2025, 1, 1), dt.date(2024, 2, 15)],
-        "hardware_model": ["GPU X"] * 8 + ["GPU Y"],
-        "vendor": ["A", "B", "B", "B", "C", None, "D", "A", "A"],
-        "on_demand_usd_per_chip_hour": [2.0, 3.0, 3.0, 3.0, 5.0, None, 9.0, 1.0, 7.0],
-    })
+    return pl.DataFrame(
+        {
+            "price_date": [
+                dt.date(2024, 1, 10),
+                dt.date(2024, 2, 1),
+                dt.date(2024, 2, 1),
+                dt.date(2024, 2, 1),
+                dt.date(2024, 3, 1),
+                dt.date(2024, 4, 1),
+                None,
+                dt.date(2025, 1, 1),
+                dt.date(2024, 2, 15),
+            ],
+            "hardware_model": ["GPU X"] * 8 + ["GPU Y"],
+            "vendor": ["A", "B", "B", "B", "C", None, "D", "A", "A"],
+            "on_demand_usd_per_chip_hour": [2.0, 3.0, 3.0, 3.0, 5.0, None, 9.0, 1.0, 7.0],
+        }
+    )
 
 
 def test_rental_median_counts_documented_rows():
     # 2024: 2.00 (A), 3.00 (B, three node sizes -> once), 5.00 (C); the price-less and undated rows skipped
     r = dp.median_rental_usd_per_chip_hour(_hw_frame(), "GPU X", "2024-01-01", "2024-12-31")
     assert (r.median_usd_per_chip_hour, r.n, r.low, r.high) == (3.0, 3, 2.0, 5.0)
-    assert dp.median_rental_usd_per_chip_hour(_hw_frame(), "GPU X", "2024-01-01", "2024-12-31",
-                                              dedupe_node_sizes=False).n == 5
+    assert (
+        dp.median_rental_usd_per_chip_hour(_hw_frame(), "GPU X", "2024-01-01", "2024-12-31", dedupe_node_sizes=False).n
+        == 5
+    )
     r = dp.median_rental_usd_per_chip_hour(_hw_frame(), "GPU X")  # adds 2025 at 1.00: [1, 2, 3, 5] -> 2.5
     assert (r.median_usd_per_chip_hour, r.n) == (2.5, 4)
 
 
 def test_rental_prices_from_the_shipped_data_and_named_errors(hardware_prices):
     r = dp.median_rental_usd_per_chip_hour(hardware_prices, "NVIDIA H100 SXM5 80GB")
-    assert (r.n, r.median_usd_per_chip_hour, r.low, r.high, r.first_date) == (22, 3.95, 1.99, 12.29, dt.date(2023, 6, 20))
+    assert (r.n, r.median_usd_per_chip_hour, r.low, r.high, r.first_date) == (
+        22,
+        3.95,
+        1.99,
+        12.29,
+        dt.date(2023, 6, 20),
+    )
     assert dp.gpu_rental_price(hardware_prices, "H100", "2024-01-01", "2024-12-31").median_usd_per_chip_hour == 3.49
     assert dp.gpu_rental_price(hardware_prices, "A100").median_usd_per_chip_hour == pytest.approx(3.40)
-    for bad, name in [(("NVIDIA H100 SXM5",), "hardware_model"), (("NVIDIA B200",), "hardware_model"),
-                      (("NVIDIA H100 SXM5 80GB", "2020-01-01", "2020-12-31"), "start_date"),
-                      (("NVIDIA H100 SXM5 80GB", "2025-01-01", "2024-01-01"), "end_date")]:
+    for bad, name in [
+        (("NVIDIA H100 SXM5",), "hardware_model"),
+        (("NVIDIA B200",), "hardware_model"),
+        (("NVIDIA H100 SXM5 80GB", "2020-01-01", "2020-12-31"), "start_date"),
+        (("NVIDIA H100 SXM5 80GB", "2025-01-01", "2024-01-01"), "end_date"),
+    ]:
         with pytest.raises(ParameterError) as err:
             dp.median_rental_usd_per_chip_hour(hardware_prices, *bad)
         assert err.value.name == name
@@ -395,15 +446,18 @@ def test_rental_prices_from_the_shipped_data_and_named_errors(hardware_prices):
 
 
 def test_gpu_hour_price_fallbacks(hardware_prices):
-    assert dp.gpu_hour_price(hardware_prices, "H100", 2.5) == dp.GpuHourPrice("H100", 2.5, "parameter",
-                                                                               "the gpu_hour_usd parameter")
+    assert dp.gpu_hour_price(hardware_prices, "H100", 2.5) == dp.GpuHourPrice(
+        "H100", 2.5, "parameter", "the gpu_hour_usd parameter"
+    )
     h100 = dp.gpu_hour_price(hardware_prices, "H100")
     assert h100.basis == "median rental" and "2024 alone gives 3.49 from 8 prices" in h100.note
     b200 = dp.gpu_hour_price(hardware_prices, "B200", allow_estimate=True)
     est = dp.purchase_scaled_rental(hardware_prices, "B200")
     h100_buy = hardware_prices.filter(pl.col("hardware_model") == "NVIDIA H100 SXM5 80GB")["purchase_usd"].drop_nulls()
     assert est.purchase_ratio == pytest.approx(47409.13 / h100_buy.median())
-    assert b200.usd_per_gpu_hour == pytest.approx(3.95 * est.purchase_ratio) and b200.basis == "purchase-scaled estimate"
+    assert (
+        b200.usd_per_gpu_hour == pytest.approx(3.95 * est.purchase_ratio) and b200.basis == "purchase-scaled estimate"
+    )
     with pytest.raises(ParameterError, match="gpu_hour_usd"):
         dp.gpu_hour_price(hardware_prices, "B200")
 
@@ -438,14 +492,18 @@ def test_modelled_factors_hand_case(specs):
     a100, h100 = econ.gpu_spec(specs, "A100"), econ.gpu_spec(specs, "H100")
     base = econ.decode_cost(a100, 3.40, econ.ServedModel(280, 280), 2.0, 64, 0.6)
     f = econ.modelled_factors(base, h100, 3.95, 1.0, econ.ServedModel(70, 70), 3.0, 0.6)
-    assert f == pytest.approx({"hardware generation": (3.35 / 3.95) / (2.039 / 3.40), "precision": 2.0,
-                               "software": 3.0, "model size": 4.0})
+    assert f == pytest.approx(
+        {"hardware generation": (3.35 / 3.95) / (2.039 / 3.40), "precision": 2.0, "software": 3.0, "model size": 4.0}
+    )
     steps = econ.decompose(240.0, f)
     assert steps[-1] == ("residual", pytest.approx(240.0 / math.prod(f.values())))
     with pytest.raises(ParameterError, match="software_speedup"):
         econ.modelled_factors(base, h100, 3.95, 1.0, econ.ServedModel(70, 70), 0.0, 0.6)
-    for bad, name in [((0, {"software": 2.0}), "observed_ratio"), ((240, {"software": -2.0}), "factors['software']"),
-                      ((240, {"residual": 2.0}), "factors")]:
+    for bad, name in [
+        ((0, {"software": 2.0}), "observed_ratio"),
+        ((240, {"software": -2.0}), "factors['software']"),
+        ((240, {"residual": 2.0}), "factors"),
+    ]:
         with pytest.raises(ParameterError) as err:
             econ.decompose(*bad)
         assert err.value.name == name
@@ -454,23 +512,46 @@ def test_modelled_factors_hand_case(specs):
 
 
 def test_sensitivity_grid_is_monotone_in_batch(specs):
-    grid = econ.sensitivity_grid(specs, {"A100": 3.4, "H100": 3.95}, [2.0, 1.0], [1, 8, 64], econ.ServedModel(70, 70), 0.6)
-    assert grid.height == 12 and grid["precision"].unique().sort().to_list() == ["BF16", "FP8", "FP8 weights, BF16 math"]
+    grid = econ.sensitivity_grid(
+        specs, {"A100": 3.4, "H100": 3.95}, [2.0, 1.0], [1, 8, 64], econ.ServedModel(70, 70), 0.6
+    )
+    assert grid.height == 12 and grid["precision"].unique().sort().to_list() == [
+        "BF16",
+        "FP8",
+        "FP8 weights, BF16 math",
+    ]
     for _, g in grid.group_by(["gpu", "bytes_per_param"], maintain_order=True):
         costs = g.sort("batch_size")["usd_per_mtok"].to_list()
         assert costs == sorted(costs, reverse=True)
 
 
 # --------------------------------------------------------------------------- the chapter's results
-P = dict(from_model="GPT-4 (8k)", to_model="Gemini 1.5 Flash", price_convention="mean_in_out", capability_benchmark="MMLU",
-         capability_threshold=86.0, start_date="2023-03-14", end_date="2025-08-07", gpu="H100", gpu_hour_usd=None,
-         active_params_billion=70.0, total_params_billion=None, n_experts=1, experts_per_token=1, bytes_per_param=1.0,
-         batch_size=64, bandwidth_utilization=0.6, context_tokens=2048.0, kv_bytes_per_token=327680.0)
+P = dict(
+    from_model="GPT-4 (8k)",
+    to_model="Gemini 1.5 Flash",
+    price_convention="mean_in_out",
+    capability_benchmark="MMLU",
+    capability_threshold=86.0,
+    start_date="2023-03-14",
+    end_date="2025-08-07",
+    gpu="H100",
+    gpu_hour_usd=None,
+    active_params_billion=70.0,
+    total_params_billion=None,
+    n_experts=1,
+    experts_per_token=1,
+    bytes_per_param=1.0,
+    batch_size=64,
+    bandwidth_utilization=0.6,
+    context_tokens=2048.0,
+    kv_bytes_per_token=327680.0,
+)
 
 
 @pytest.fixture(scope="module")
 def chapter(inputs):
     from types import SimpleNamespace
+
     p = SimpleNamespace(**P, software_speedup=3.0)
     c = tk.claim(inputs, p.from_model, p.to_model, p.price_convention, "MMLU", 86.0)
     fp = ts.first_principles(inputs, p)
@@ -495,13 +576,18 @@ def test_claim_launch_price_and_exact_pairs(inputs, chapter):
 
 def test_published_rates_do_not_bracket_ours(inputs):
     from types import SimpleNamespace
-    pc = tk.published_comparison(inputs, SimpleNamespace(fixed_capability_decline_x_per_year=7.99))
+
+    pc = te.published_comparison(inputs, SimpleNamespace(fixed_capability_decline_x_per_year=7.99))
     assert (pc.published_min_x, pc.published_max_x, pc.published_relation) == (9.0, 900.0, "below every")
     assert "slower than every published rate" in pc.published_sentence
-    assert tk.published_comparison(inputs, SimpleNamespace(fixed_capability_decline_x_per_year=50.0)
-                                   ).published_relation == "inside the range of"
-    assert tk.published_comparison(inputs, SimpleNamespace(fixed_capability_decline_x_per_year=1e3)
-                                   ).published_relation == "above every"
+    assert (
+        te.published_comparison(inputs, SimpleNamespace(fixed_capability_decline_x_per_year=50.0)).published_relation
+        == "inside the range of"
+    )
+    assert (
+        te.published_comparison(inputs, SimpleNamespace(fixed_capability_decline_x_per_year=1e3)).published_relation
+        == "above every"
+    )
 
 
 def test_moe_kv_software_and_decomposition(inputs, chapter):
@@ -527,6 +613,7 @@ def test_moe_kv_software_and_decomposition(inputs, chapter):
 
 def test_measured_software_factor_is_the_mlperf_range():
     from scalinglab.analyses.software_speedup import llm_software_speedup_range
+
     r = llm_software_speedup_range(12)
     sw = ts.software_factor(None)
     assert sw.software_x == pytest.approx(math.sqrt(r.low_x * r.high_x))

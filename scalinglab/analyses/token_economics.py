@@ -40,14 +40,16 @@ class ServedModel:
     context_tokens: float = 0.0
     kv_bytes_per_token: float = 0.0
 
-    def without_kv(self) -> "ServedModel":
-        return ServedModel(self.active_params_billion, self.total_params_billion, self.n_experts,
-                           self.experts_per_token, 0.0, 0.0)
+    def without_kv(self) -> ServedModel:
+        return ServedModel(
+            self.active_params_billion, self.total_params_billion, self.n_experts, self.experts_per_token, 0.0, 0.0
+        )
 
-    def active_only(self) -> "ServedModel":
+    def active_only(self) -> ServedModel:
         """The same model as if a step read only its active parameters (the old, MoE-blind roofline)."""
-        return ServedModel(self.active_params_billion, self.active_params_billion, 1, 1, self.context_tokens,
-                           self.kv_bytes_per_token)
+        return ServedModel(
+            self.active_params_billion, self.active_params_billion, 1, 1, self.context_tokens, self.kv_bytes_per_token
+        )
 
 
 def gpu_spec(specs_df: pl.DataFrame, gpu: str, name: str = "gpu") -> dict:
@@ -69,7 +71,7 @@ def dense_tflops_for(spec_row: dict, bytes_per_param: float, name: str = "bytes_
     it has. Raises ParameterError naming ``name`` for a size outside (0, 4] bytes.
     """
     fmt = catalog.weight_format(bytes_per_param, name)
-    hit = catalog.first_dense_tflops(spec_row, _WIDENING[_WIDENING.index(fmt):])
+    hit = catalog.first_dense_tflops(spec_row, _WIDENING[_WIDENING.index(fmt) :])
     if hit is None:
         raise ParameterError("gpu", spec_row.get("gpu"), f"a GPU with a dense peak for {fmt} or a wider format")
     return hit
@@ -95,9 +97,15 @@ class DecodeCost:
     model: ServedModel
 
 
-def decode_cost(spec_row: dict, gpu_hour_usd: float, model: ServedModel, bytes_per_param: float,
-                batch_size: float, bandwidth_utilization: float,
-                compute_utilization: float = roofline.COMPUTE_UTILIZATION) -> DecodeCost:
+def decode_cost(
+    spec_row: dict,
+    gpu_hour_usd: float,
+    model: ServedModel,
+    bytes_per_param: float,
+    batch_size: float,
+    bandwidth_utilization: float,
+    compute_utilization: float = roofline.COMPUTE_UTILIZATION,
+) -> DecodeCost:
     """Roofline decode throughput and USD per million output tokens of ``model`` on one spec-table GPU.
 
     Bandwidth from ``hbm_tb_per_s``; compute from :func:`dense_tflops_for`; the formula is
@@ -107,21 +115,48 @@ def decode_cost(spec_row: dict, gpu_hour_usd: float, model: ServedModel, bytes_p
     0.597 USD/Mtok.
     """
     tflops, compute_fmt = dense_tflops_for(spec_row, bytes_per_param)
-    t = roofline.decode_throughput(spec_row["hbm_tb_per_s"], model.active_params_billion, bytes_per_param,
-                                   batch_size, bandwidth_utilization, tflops, compute_utilization,
-                                   model.context_tokens, model.kv_bytes_per_token, model.total_params_billion,
-                                   model.n_experts, model.experts_per_token)
+    t = roofline.decode_throughput(
+        spec_row["hbm_tb_per_s"],
+        model.active_params_billion,
+        bytes_per_param,
+        batch_size,
+        bandwidth_utilization,
+        tflops,
+        compute_utilization,
+        model.context_tokens,
+        model.kv_bytes_per_token,
+        model.total_params_billion,
+        model.n_experts,
+        model.experts_per_token,
+    )
     rate = float(t.tokens_per_s)
-    return DecodeCost(str(spec_row.get("gpu")), catalog.weight_format(bytes_per_param), compute_fmt,
-                      float(bytes_per_param), float(batch_size), float(gpu_hour_usd),
-                      float(t.memory_bound_tokens_per_s), float(t.compute_bound_tokens_per_s),
-                      float(t.weight_bytes_per_step) / catalog.GB, float(t.kv_bytes_per_step) / catalog.GB,
-                      rate, str(t.bound), float(roofline.usd_per_mtok(gpu_hour_usd, rate)), model)
+    return DecodeCost(
+        str(spec_row.get("gpu")),
+        catalog.weight_format(bytes_per_param),
+        compute_fmt,
+        float(bytes_per_param),
+        float(batch_size),
+        float(gpu_hour_usd),
+        float(t.memory_bound_tokens_per_s),
+        float(t.compute_bound_tokens_per_s),
+        float(t.weight_bytes_per_step) / catalog.GB,
+        float(t.kv_bytes_per_step) / catalog.GB,
+        rate,
+        str(t.bound),
+        float(roofline.usd_per_mtok(gpu_hour_usd, rate)),
+        model,
+    )
 
 
-def sensitivity_grid(specs_df: pl.DataFrame, gpu_hour_usd: dict[str, float], bytes_per_param_values,
-                     batch_sizes, model: ServedModel, bandwidth_utilization: float,
-                     compute_utilization: float = roofline.COMPUTE_UTILIZATION) -> pl.DataFrame:
+def sensitivity_grid(
+    specs_df: pl.DataFrame,
+    gpu_hour_usd: dict[str, float],
+    bytes_per_param_values,
+    batch_sizes,
+    model: ServedModel,
+    bandwidth_utilization: float,
+    compute_utilization: float = roofline.COMPUTE_UTILIZATION,
+) -> pl.DataFrame:
     """:func:`decode_cost` over GPUs (keys of ``gpu_hour_usd``), weight sizes and batch sizes.
 
     Returns one row per combination, in that nested order: ``gpu``, ``weight_format``,
@@ -135,18 +170,38 @@ def sensitivity_grid(specs_df: pl.DataFrame, gpu_hour_usd: dict[str, float], byt
         for bpp in bytes_per_param_values:
             for b in batch_sizes:
                 c = decode_cost(spec, price, model, bpp, b, bandwidth_utilization, compute_utilization)
-                prec = c.weight_format if c.weight_format == c.compute_format else (
-                    f"{c.weight_format} weights, {c.compute_format} math")
-                rows.append({"gpu": g, "weight_format": c.weight_format, "compute_format": c.compute_format,
-                             "precision": prec, "bytes_per_param": float(bpp), "batch_size": float(b),
-                             "tokens_per_s": c.tokens_per_s, "bound": c.bound, "gpu_hour_usd": float(price),
-                             "usd_per_mtok": c.usd_per_mtok})
+                prec = (
+                    c.weight_format
+                    if c.weight_format == c.compute_format
+                    else (f"{c.weight_format} weights, {c.compute_format} math")
+                )
+                rows.append(
+                    {
+                        "gpu": g,
+                        "weight_format": c.weight_format,
+                        "compute_format": c.compute_format,
+                        "precision": prec,
+                        "bytes_per_param": float(bpp),
+                        "batch_size": float(b),
+                        "tokens_per_s": c.tokens_per_s,
+                        "bound": c.bound,
+                        "gpu_hour_usd": float(price),
+                        "usd_per_mtok": c.usd_per_mtok,
+                    }
+                )
     return pl.DataFrame(rows)
 
 
-def modelled_factors(baseline: DecodeCost, new_spec: dict, new_gpu_hour_usd: float, bytes_per_param: float,
-                     new_model: ServedModel, software_speedup: float, bandwidth_utilization: float,
-                     compute_utilization: float = roofline.COMPUTE_UTILIZATION) -> dict[str, float]:
+def modelled_factors(
+    baseline: DecodeCost,
+    new_spec: dict,
+    new_gpu_hour_usd: float,
+    bytes_per_param: float,
+    new_model: ServedModel,
+    software_speedup: float,
+    bandwidth_utilization: float,
+    compute_utilization: float = roofline.COMPUTE_UTILIZATION,
+) -> dict[str, float]:
     """The modelled factors of a cost drop, each a ratio of :func:`decode_cost` costs, one change at a time.
 
     From ``baseline`` (old GPU, old weight format, old model): ``hardware generation`` (the new GPU
@@ -161,10 +216,12 @@ def modelled_factors(baseline: DecodeCost, new_spec: dict, new_gpu_hour_usd: flo
     c1 = decode_cost(new_spec, new_gpu_hour_usd, baseline.model, baseline.bytes_per_param, *args)
     c2 = decode_cost(new_spec, new_gpu_hour_usd, baseline.model, bytes_per_param, *args)
     c3 = decode_cost(new_spec, new_gpu_hour_usd, new_model, bytes_per_param, *args)
-    return {"hardware generation": baseline.usd_per_mtok / c1.usd_per_mtok,
-            "precision": c1.usd_per_mtok / c2.usd_per_mtok,
-            "software": float(software_speedup),
-            "model size": c2.usd_per_mtok / c3.usd_per_mtok}
+    return {
+        "hardware generation": baseline.usd_per_mtok / c1.usd_per_mtok,
+        "precision": c1.usd_per_mtok / c2.usd_per_mtok,
+        "software": float(software_speedup),
+        "model size": c2.usd_per_mtok / c3.usd_per_mtok,
+    }
 
 
 def decompose(observed_ratio: float, factors: dict[str, float]) -> list[tuple[str, float]]:
@@ -180,6 +237,7 @@ def decompose(observed_ratio: float, factors: dict[str, float]) -> list[tuple[st
         Naming ``observed_ratio`` or the factor that is not positive and finite, or ``factors``
         when a name is "residual".
     """
+
     def pos(v, name):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
             raise ParameterError(name, v, "a positive finite number")
@@ -202,8 +260,16 @@ def waterfall_frame(steps: list[tuple[str, float]], total_label: str = "observed
     for i, (name, f) in enumerate(steps):
         if not (math.isfinite(f) and f > 0):
             raise ParameterError(f"steps[{name!r}]", f, "a positive finite number")
-        rows.append({"order": i, "step": name, "factor": f, "start": acc, "end": acc * f,
-                     "kind": "residual" if name == RESIDUAL else "factor"})
+        rows.append(
+            {
+                "order": i,
+                "step": name,
+                "factor": f,
+                "start": acc,
+                "end": acc * f,
+                "kind": "residual" if name == RESIDUAL else "factor",
+            }
+        )
         acc *= f
     rows.append({"order": len(rows), "step": total_label, "factor": acc, "start": 1.0, "end": acc, "kind": "total"})
     return pl.DataFrame(rows)

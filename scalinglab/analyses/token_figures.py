@@ -1,4 +1,4 @@
-"""Charts and reader-facing tables of the token chapter, built from its typed results.
+"""Charts of the token chapter, built from its typed results (tables: :mod:`~scalinglab.analyses.token_tables`).
 
 Calendar dates are passed to Vega-Lite as ``YYYY-MM-DD`` strings (which JavaScript reads as UTC)
 and encoded on ``utc`` scales with ``utc`` time units, so a reader in any timezone sees the same
@@ -12,6 +12,7 @@ import polars as pl
 
 from scalinglab import charts
 from scalinglab.analyses import token_cost_drop as tk
+from scalinglab.analyses import token_epoch as te
 from scalinglab.analyses import token_serving as ts
 from scalinglab.models.roofline import COMPUTE_UTILIZATION
 
@@ -20,8 +21,12 @@ DATE_FORMAT = "%Y-%m-%d"
 
 
 def _utc_date(field: str = "date", title: str = "Date of the price") -> alt.X:
-    return alt.X(f"utcyearmonthdate({field}):T", title=title, scale=alt.Scale(type="utc"),
-                 axis=alt.Axis(format="%Y", formatType="utc"))
+    return alt.X(
+        f"utcyearmonthdate({field}):T",
+        title=title,
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(format="%Y", formatType="utc"),
+    )
 
 
 def _date_tooltip(field: str = "date", title: str = "date") -> alt.Tooltip:
@@ -37,217 +42,265 @@ def conventions_chart(c: tk.Claim, price_convention: str) -> alt.TopLevelMixin:
     """Bars of the drop under each price convention, the chosen one dark, with the claimed 240x as a rule."""
     df = c.conventions.with_columns(pl.col("convention").replace_strict(tk.CONVENTION_LABELS).alias("label"))
     y = alt.Y("ratio:Q", title="Price ratio, earlier / later (x)")
-    bars = alt.Chart(df.drop("from_date", "to_date")).mark_bar().encode(
-        x=alt.X("label:N", title="Price convention", sort=[tk.CONVENTION_LABELS[k] for k in tk.PRICE_CONVENTIONS],
-                axis=alt.Axis(labelAngle=0, labelLimit=140)), y=y,
-        color=alt.condition(alt.datum.convention == price_convention, alt.value(charts.OKABE_ITO[0]),
-                            alt.value(charts.OKABE_ITO[4])),
-        tooltip=[alt.Tooltip("label:N", title="convention"),
-                 alt.Tooltip("from_usd_per_mtok:Q", title="earlier (USD/Mtok)", format=".4g"),
-                 alt.Tooltip("to_usd_per_mtok:Q", title="later (USD/Mtok)", format=".4g"),
-                 alt.Tooltip("ratio:Q", title="ratio (x)", format=".1f"),
-                 alt.Tooltip("x_per_year:Q", title="annualised (x/yr)", format=".1f")])
-    rule = alt.Chart(pl.DataFrame({"claim": [tk.CLAIMED_RATIO]})).mark_rule(strokeDash=[4, 4], color=charts.TEXT).encode(
-        y=alt.Y("claim:Q", title="Price ratio, earlier / later (x)"), tooltip=[alt.Tooltip("claim:Q", title="the claim (x)")])
-    return charts.finish(bars + rule, f"{c.claim_from} → {c.claim_to}: the drop under each price convention",
-                         tk.PRICES_SOURCE, subtitle=f"{c.claim_period_months:.1f} months; dark bar: {c.convention_label}; "
-                                                    f"dashed line: {tk.CLAIMED_RATIO:g}x")
+    bars = (
+        alt.Chart(df.drop("from_date", "to_date"))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "label:N",
+                title="Price convention",
+                sort=[tk.CONVENTION_LABELS[k] for k in tk.PRICE_CONVENTIONS],
+                axis=alt.Axis(labelAngle=0, labelLimit=140),
+            ),
+            y=y,
+            color=alt.condition(
+                alt.datum.convention == price_convention, alt.value(charts.OKABE_ITO[0]), alt.value(charts.OKABE_ITO[4])
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="convention"),
+                alt.Tooltip("from_usd_per_mtok:Q", title="earlier (USD/Mtok)", format=".4g"),
+                alt.Tooltip("to_usd_per_mtok:Q", title="later (USD/Mtok)", format=".4g"),
+                alt.Tooltip("ratio:Q", title="ratio (x)", format=".1f"),
+                alt.Tooltip("x_per_year:Q", title="annualised (x/yr)", format=".1f"),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart(pl.DataFrame({"claim": [tk.CLAIMED_RATIO]}))
+        .mark_rule(strokeDash=[4, 4], color=charts.TEXT)
+        .encode(
+            y=alt.Y("claim:Q", title="Price ratio, earlier / later (x)"),
+            tooltip=[alt.Tooltip("claim:Q", title="the claim (x)")],
+        )
+    )
+    return charts.finish(
+        bars + rule,
+        f"{c.claim_from} → {c.claim_to}: the drop under each price convention",
+        tk.PRICES_SOURCE,
+        subtitle=f"{c.claim_period_months:.1f} months; dark bar: {c.convention_label}; "
+        f"dashed line: {tk.CLAIMED_RATIO:g}x",
+    )
 
 
-def frontier_chart(f: tk.FixedCapability, capability_benchmark: str, capability_threshold: float,
-                   price_convention: str) -> alt.TopLevelMixin:
+def frontier_chart(
+    f: tk.FixedCapability, capability_benchmark: str, capability_threshold: float, price_convention: str
+) -> alt.TopLevelMixin:
     """Every price, the cheapest qualifying price (steps) and the fitted decline (dashed), log price axis."""
     d, b, t = f.decline, capability_benchmark, capability_threshold
     front = d.frontier.select("date", "usd_per_mtok", "model")
     front = _as_text_dates(pl.concat([front, front.tail(1).with_columns(pl.lit(d.end_date).alias("date"))]), "date")
-    fit_line = pl.DataFrame({"date": [d.start_date.isoformat(), d.end_date.isoformat()],
-                             "usd_per_mtok": d.fit.predict([tk.decimal_year(d.start_date), tk.decimal_year(d.end_date)]),
-                             "series": [f"fit: {d.x_per_year:.1f}x cheaper per year"] * 2})
+    fit_line = pl.DataFrame(
+        {
+            "date": [d.start_date.isoformat(), d.end_date.isoformat()],
+            "usd_per_mtok": d.fit.predict([tk.decimal_year(d.start_date), tk.decimal_year(d.end_date)]),
+            "series": [f"fit: {d.x_per_year:.1f}x cheaper per year"] * 2,
+        }
+    )
     x = _utc_date()
-    y = alt.Y("usd_per_mtok:Q", title=f"USD per million tokens ({tk.CONVENTION_LABELS[price_convention]}), log scale",
-              scale=alt.Scale(type="log"))
+    y = alt.Y(
+        "usd_per_mtok:Q",
+        title=f"USD per million tokens ({tk.CONVENTION_LABELS[price_convention]}), log scale",
+        scale=alt.Scale(type="log"),
+    )
     order = [f"{b} ≥ {t:g}", f"{b} < {t:g}", f"no {b} score"]
-    dots = alt.Chart(_as_text_dates(f.points, "date")).mark_point(size=60).encode(
-        x=x, y=y, color=alt.Color("capability:N", title="Capability", sort=order, scale=alt.Scale(
-            domain=order, range=[charts.OKABE_ITO[0], charts.OKABE_ITO[1], charts.MUTED])),
-        shape=alt.Shape("capability:N", title="Capability", sort=order, scale=alt.Scale(domain=order)),
-        tooltip=["model:N", _date_tooltip(), alt.Tooltip("usd_per_mtok:Q", title="USD/Mtok", format=".4g"),
-                 alt.Tooltip("score:Q", title=b)])
-    steps = alt.Chart(front).mark_line(interpolate="step-after", color=charts.OKABE_ITO[2]).encode(
-        x=x, y=y, tooltip=[alt.Tooltip("model:N", title="cheapest qualifying"), _date_tooltip(),
-                           alt.Tooltip("usd_per_mtok:Q", title="frontier (USD/Mtok)", format=".4g")])
-    trend = alt.Chart(fit_line).mark_line(strokeDash=[6, 3], color=charts.OKABE_ITO[5]).encode(
-        x=x, y=y, tooltip=["series:N", _date_tooltip(), alt.Tooltip("usd_per_mtok:Q", title="fitted USD/Mtok", format=".4g")])
+    dots = (
+        alt.Chart(_as_text_dates(f.points, "date"))
+        .mark_point(size=60)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "capability:N",
+                title="Capability",
+                sort=order,
+                scale=alt.Scale(domain=order, range=[charts.OKABE_ITO[0], charts.OKABE_ITO[1], charts.MUTED]),
+            ),
+            shape=alt.Shape("capability:N", title="Capability", sort=order, scale=alt.Scale(domain=order)),
+            tooltip=[
+                "model:N",
+                _date_tooltip(),
+                alt.Tooltip("usd_per_mtok:Q", title="USD/Mtok", format=".4g"),
+                alt.Tooltip("score:Q", title=b),
+            ],
+        )
+    )
+    steps = (
+        alt.Chart(front)
+        .mark_line(interpolate="step-after", color=charts.OKABE_ITO[2])
+        .encode(
+            x=x,
+            y=y,
+            tooltip=[
+                alt.Tooltip("model:N", title="cheapest qualifying"),
+                _date_tooltip(),
+                alt.Tooltip("usd_per_mtok:Q", title="frontier (USD/Mtok)", format=".4g"),
+            ],
+        )
+    )
+    trend = (
+        alt.Chart(fit_line)
+        .mark_line(strokeDash=[6, 3], color=charts.OKABE_ITO[5])
+        .encode(
+            x=x,
+            y=y,
+            tooltip=["series:N", _date_tooltip(), alt.Tooltip("usd_per_mtok:Q", title="fitted USD/Mtok", format=".4g")],
+        )
+    )
     lo, hi = d.x_per_year_ci
-    return charts.finish(dots + steps + trend, f"Cheapest price at {b} ≥ {t:g}: {d.x_per_year:.1f}x cheaper per year",
-                         tk.PRICES_SOURCE, subtitle=[
-                             f"Every price in the table; green steps: cheapest qualifying price; dashed: log-linear "
-                             f"fit {d.start_date} to {d.end_date}",
-                             f"{100 * d.fit.confidence_level:g}% interval {lo:.1f}-{hi:.1f}x per year from {d.fit.n} points"])
+    return charts.finish(
+        dots + steps + trend,
+        f"Cheapest price at {b} ≥ {t:g}: {d.x_per_year:.1f}x cheaper per year",
+        tk.PRICES_SOURCE,
+        subtitle=[
+            f"Every price in the table; green steps: cheapest qualifying price; dashed: log-linear "
+            f"fit {d.start_date} to {d.end_date}",
+            f"{100 * d.fit.confidence_level:g}% interval {lo:.1f}-{hi:.1f}x per year from {d.fit.n} points",
+        ],
+    )
 
 
-def factors_chart(e: tk.EpochComparison) -> alt.TopLevelMixin:
+def factors_chart(e: te.EpochComparison) -> alt.TopLevelMixin:
     """Epoch's fitted declines for every benchmark and reference model with 90 % intervals, and ours."""
     df = e.all_factors
     order = df["fit"].to_list()
     base = alt.Chart(df).encode(
         y=alt.Y("fit:N", title=None, sort=order, axis=alt.Axis(labelLimit=320)),
-        color=alt.Color("source:N", title="Fit", scale=alt.Scale(range=[charts.OKABE_ITO[0], charts.OKABE_ITO[5]])))
+        color=alt.Color("source:N", title="Fit", scale=alt.Scale(range=[charts.OKABE_ITO[0], charts.OKABE_ITO[5]])),
+    )
     title = "Price decline at fixed capability (x per year), log scale"
     dots = base.mark_point(filled=True, size=70).encode(
         x=alt.X("x_per_year:Q", title=title, scale=alt.Scale(type="log")),
-        tooltip=["fit:N", "source:N", alt.Tooltip("x_per_year:Q", title="x per year", format=".1f"),
-                 alt.Tooltip("ci_low:Q", title="90% low", format=".1f"),
-                 alt.Tooltip("ci_high:Q", title="90% high", format=".4g"), "points:Q"])
-    bars = base.mark_rule().encode(x=alt.X("ci_low:Q", title=title), x2="ci_high:Q",
-                                   tooltip=["fit:N", alt.Tooltip("ci_low:Q", title="90% low", format=".1f"),
-                                            alt.Tooltip("ci_high:Q", title="90% high", format=".4g")])
-    return charts.finish(bars + dots, "Declines at fixed capability depend on the task",
-                         f"{tk.EPOCH_SOURCE}; {tk.PRICES_SOURCE}",
-                         subtitle="Epoch's fits for every benchmark and reference model, with 90% intervals; ours at "
-                                  "this chapter's threshold", height=420)
+        tooltip=[
+            "fit:N",
+            "source:N",
+            alt.Tooltip("x_per_year:Q", title="x per year", format=".1f"),
+            alt.Tooltip("ci_low:Q", title="90% low", format=".1f"),
+            alt.Tooltip("ci_high:Q", title="90% high", format=".4g"),
+            "points:Q",
+        ],
+    )
+    bars = base.mark_rule().encode(
+        x=alt.X("ci_low:Q", title=title),
+        x2="ci_high:Q",
+        tooltip=[
+            "fit:N",
+            alt.Tooltip("ci_low:Q", title="90% low", format=".1f"),
+            alt.Tooltip("ci_high:Q", title="90% high", format=".4g"),
+        ],
+    )
+    return charts.finish(
+        bars + dots,
+        "Declines at fixed capability depend on the task",
+        f"{tk.EPOCH_SOURCE}; {tk.PRICES_SOURCE}",
+        subtitle="Epoch's fits for every benchmark and reference model, with 90% intervals; ours at "
+        "this chapter's threshold",
+        height=420,
+    )
 
 
 def sensitivity_chart(s: ts.Sensitivity, fp: ts.FirstPrinciples, p) -> alt.TopLevelMixin:
     """Cost per million output tokens against batch, one line per GPU and weight format; a diamond for this run."""
-    x = alt.X("batch_size:Q", title="Batch size (sequences per model replica), log scale", scale=alt.Scale(type="log", base=2))
+    x = alt.X(
+        "batch_size:Q", title="Batch size (sequences per model replica), log scale", scale=alt.Scale(type="log", base=2)
+    )
     y = alt.Y("usd_per_mtok:Q", title="Cost (USD per million output tokens), log scale", scale=alt.Scale(type="log"))
     gpus = s.grid["gpu"].unique(maintain_order=True).to_list()
-    lines = alt.Chart(s.grid).mark_line(point=True).encode(
-        x=x, y=y, color=alt.Color("gpu:N", title="GPU", sort=gpus),
-        strokeDash=alt.StrokeDash("weight_format:N", title="Weight format", sort=["BF16", "FP8", "FP4"]),
-        tooltip=["gpu:N", "precision:N", alt.Tooltip("batch_size:Q", title="batch"),
-                 alt.Tooltip("tokens_per_s:Q", title="tokens/s per GPU", format=",.0f"), "bound:N",
-                 alt.Tooltip("gpu_hour_usd:Q", title="USD per GPU-hour", format=".2f"),
-                 alt.Tooltip("usd_per_mtok:Q", title="USD/Mtok", format=".3g")])
-    me = pl.DataFrame([{"batch_size": float(p.batch_size), "usd_per_mtok": fp.first_principles_usd_per_mtok,
-                        "label": f"this run: {p.gpu}, {fp.cost.weight_format}"}])
-    chosen = alt.Chart(me).mark_point(shape="diamond", size=220, filled=False, strokeWidth=2, color=charts.TEXT).encode(
-        x=x, y=y, tooltip=["label:N", alt.Tooltip("usd_per_mtok:Q", title="USD/Mtok", format=".3g")])
-    return charts.finish(lines + chosen, f"Cost of a generated token, {p.active_params_billion:g}B active parameters",
-                         HW_SOURCE, subtitle=[
-                             f"Roofline with KV-cache reads ({p.context_tokens:g} tokens of context): HBM utilisation "
-                             f"{p.bandwidth_utilization:g}, compute utilisation {COMPUTE_UTILIZATION:g}; diamond: this run",
-                             f"B200 at {s.b200_price:.2f} USD/GPU-hour ({s.b200_price_basis})"])
+    lines = (
+        alt.Chart(s.grid)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("gpu:N", title="GPU", sort=gpus),
+            strokeDash=alt.StrokeDash("weight_format:N", title="Weight format", sort=["BF16", "FP8", "FP4"]),
+            tooltip=[
+                "gpu:N",
+                "precision:N",
+                alt.Tooltip("batch_size:Q", title="batch"),
+                alt.Tooltip("tokens_per_s:Q", title="tokens/s per GPU", format=",.0f"),
+                "bound:N",
+                alt.Tooltip("gpu_hour_usd:Q", title="USD per GPU-hour", format=".2f"),
+                alt.Tooltip("usd_per_mtok:Q", title="USD/Mtok", format=".3g"),
+            ],
+        )
+    )
+    me = pl.DataFrame(
+        [
+            {
+                "batch_size": float(p.batch_size),
+                "usd_per_mtok": fp.first_principles_usd_per_mtok,
+                "label": f"this run: {p.gpu}, {fp.cost.weight_format}",
+            }
+        ]
+    )
+    chosen = (
+        alt.Chart(me)
+        .mark_point(shape="diamond", size=220, filled=False, strokeWidth=2, color=charts.TEXT)
+        .encode(x=x, y=y, tooltip=["label:N", alt.Tooltip("usd_per_mtok:Q", title="USD/Mtok", format=".3g")])
+    )
+    return charts.finish(
+        lines + chosen,
+        f"Cost of a generated token, {p.active_params_billion:g}B active parameters",
+        HW_SOURCE,
+        subtitle=[
+            f"Roofline with KV-cache reads ({p.context_tokens:g} tokens of context): HBM utilisation "
+            f"{p.bandwidth_utilization:g}, compute utilisation {COMPUTE_UTILIZATION:g}; diamond: this run",
+            f"B200 at {s.b200_price:.2f} USD/GPU-hour ({s.b200_price_basis})",
+        ],
+    )
 
 
 def waterfall_chart(d: ts.Decomposition, c: tk.Claim, p, fp: ts.FirstPrinciples) -> alt.TopLevelMixin:
     """Multiplicative waterfall of the modelled factors and the residual, on a log axis (floating bars, not stacked)."""
     wf = d.waterfall.with_columns(pl.format("×{}", pl.col("factor").round(2)).alias("label"))
-    x = alt.X("step:N", title="Factor (applied left to right)", sort=wf["step"].to_list(),
-              axis=alt.Axis(labelAngle=0, labelLimit=110, labelOverlap=False))
-    bars = alt.Chart(wf).mark_bar().encode(
-        x=x, y=alt.Y("start:Q", title="Cumulative drop (x), log scale", scale=alt.Scale(type="log")), y2="end:Q",
-        color=alt.Color("kind:N", title="Kind", sort=["factor", "residual", "total"], scale=alt.Scale(
-            domain=["factor", "residual", "total"], range=[charts.OKABE_ITO[0], charts.OKABE_ITO[1], charts.MUTED])),
-        tooltip=["step:N", alt.Tooltip("factor:Q", title="factor (x)", format=".2f"),
-                 alt.Tooltip("start:Q", title="cumulative before", format=".3g"),
-                 alt.Tooltip("end:Q", title="cumulative after", format=".3g")])
-    text = alt.Chart(wf).mark_text(dy=-8, color=charts.TEXT).encode(
-        x=x, y=alt.Y("end:Q", title="Cumulative drop (x), log scale"), text="label:N",
-        tooltip=["step:N", alt.Tooltip("factor:Q", title="factor (x)", format=".2f")])
-    return charts.finish(bars + text, f"Decomposing {c.claim_ratio:.0f}x: {c.claim_from} → {c.claim_to}",
-                         f"{tk.PRICES_SOURCE}; {HW_SOURCE}", subtitle=[
-                             f"A model under stated assumptions: {ts.BASELINE_GPU} in BF16 with {d.old_active_params:g}B "
-                             f"active of {d.old_total_params:g}B → {p.gpu} in {fp.cost.weight_format} with "
-                             f"{p.active_params_billion:g}B, batch {p.batch_size}",
-                             "Residual = observed / product of the modelled factors"])
-
-
-# --------------------------------------------------------------------------- tables
-def conventions_table(c: tk.Claim):
-    df = c.conventions.with_columns(pl.col("convention").replace_strict(tk.CONVENTION_LABELS)).select(
-        "convention", "from_usd_per_mtok", "to_usd_per_mtok", "ratio", "months", "x_per_year")
-    return charts.table(df, title=f"{c.claim_from} → {c.claim_to} under each price convention", source=tk.PRICES_SOURCE,
-                        labels={"convention": "Convention", "from_usd_per_mtok": "Earlier (USD/Mtok)",
-                                "to_usd_per_mtok": "Later (USD/Mtok)", "ratio": "Drop (x)", "months": "Months",
-                                "x_per_year": "Annualised (x/yr)"}, decimals={"ratio": 1, "months": 1, "x_per_year": 1})
-
-
-def launch_table(ls: tk.LaunchScenario, c: tk.Claim):
-    return charts.table(ls.table, title=f"The drop with the later model at its launch price ({c.convention_label})",
-                        source=f"{tk.PRICES_SOURCE}; launch price: {ls.launch_source}",
-                        labels={"later_price": "Later model priced at", "date": "Date", "to_usd_per_mtok": "Later (USD/Mtok)",
-                                "ratio": "Drop (x)", "months": "Months", "x_per_year": "Annualised (x/yr)"},
-                        decimals={"ratio": 1, "months": 1, "x_per_year": 1})
-
-
-def _pairs(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(pl.col("convention").replace_strict(tk.CONVENTION_LABELS)).select(
-        "from_model", pl.col("from_date").cast(pl.String), "to_model", pl.col("to_date").cast(pl.String), "convention",
-        "from_usd_per_mtok", "to_usd_per_mtok", "ratio", "months", "x_per_year", "from_score", "to_score")
-
-
-_PAIR_LABELS = {"from_model": "Earlier model", "from_date": "Date", "to_model": "Later model", "to_date": "Date ",
-                "convention": "Convention", "from_usd_per_mtok": "Earlier (USD/Mtok)", "to_usd_per_mtok": "Later (USD/Mtok)",
-                "ratio": "Drop (x)", "months": "Months", "x_per_year": "Annualised (x/yr)",
-                "from_score": "Earlier MMLU (%)", "to_score": "Later MMLU (%)"}
-
-
-def exact_pairs_table(n: tk.NearPairs):
-    return charts.table(_pairs(n.exact), title=f"Every dated pair within {n.exact_tolerance_pct:g}% of "
-                        f"{tk.CLAIMED_RATIO:g}x, side by side", source=tk.PRICES_SOURCE, labels=_PAIR_LABELS,
-                        decimals={"ratio": 1, "months": 1, "x_per_year": 1}, subtitle=f"Order: {n.ranking_rule}")
-
-
-def near_pairs_table(n: tk.NearPairs):
-    return charts.table(_pairs(n.pairs), title=f"Every dated pair within {100 * tk.NEAR_TOLERANCE:g}% of "
-                        f"{tk.CLAIMED_RATIO:g}x", source=tk.PRICES_SOURCE, labels=_PAIR_LABELS,
-                        decimals={"ratio": 1, "months": 1, "x_per_year": 1},
-                        subtitle="Sorted by closeness to the claim (|ln(ratio / 240)|), then by date")
-
-
-def frontier_table(f: tk.FixedCapability):
-    df = f.decline.frontier.select(pl.col("date").cast(pl.String), "model", "usd_per_mtok", "new_low")
-    return charts.table(df, title="Cheapest qualifying price at each date (the frontier)", source=tk.PRICES_SOURCE,
-                        labels={"date": "Date", "model": "Model", "usd_per_mtok": "Price (USD/Mtok)",
-                                "new_low": "New low (fitted)"})
-
-
-def comparison_table(e: tk.EpochComparison):
-    return charts.table(e.comparison, title="Our fit beside Epoch AI's", source=f"{tk.EPOCH_SOURCE}; {tk.PRICES_SOURCE}",
-                        labels={"estimate": "Estimate", "x_per_year": "Decline (x/yr)", "ci_low": "Interval low (x/yr)",
-                                "ci_high": "Interval high (x/yr)", "points": "Points", "window": "Window"},
-                        decimals={"x_per_year": 1, "ci_low": 1, "ci_high": 1})
-
-
-def side_by_side_table(e: tk.EpochComparison):
-    return charts.table(e.side_by_side.with_columns(pl.col("date").cast(pl.String)),
-                        title="Frontier points on the 3:1 blend: ours and Epoch's", source=f"{tk.EPOCH_SOURCE}; {tk.PRICES_SOURCE}",
-                        labels={"date": "Date", "our_model": "Our model", "our_usd_per_mtok": "Our price (USD/Mtok)",
-                                "epoch_model": "Epoch's model", "epoch_usd_per_mtok": "Epoch's price (USD/Mtok)",
-                                "epoch_score": "Epoch's score (%)"})
-
-
-def first_principles_table(fp: ts.FirstPrinciples):
-    return charts.table(fp.table, title="Decode cost from first principles, with and without KV-cache reads",
-                        source=HW_SOURCE, labels={
-                            "model": "Model", "kv_cache": "KV cache", "active_params_billion": "Active (B params)",
-                            "weight_gb_per_step": "Weights read (GB/step)", "kv_gb_per_step": "KV read (GB/step)",
-                            "tokens_per_s": "Tokens/s per GPU", "bound": "Bound", "usd_per_mtok": "Cost (USD/Mtok)"},
-                        decimals={"weight_gb_per_step": 1, "kv_gb_per_step": 1, "tokens_per_s": 0, "usd_per_mtok": 2})
-
-
-def moe_table(m: ts.MixtureOfExperts):
-    return charts.table(m.table, title="Mixture of experts: a decode step reads every expert the batch routes to",
-                        source=f"{HW_SOURCE}; model shapes: GPT-4 press estimate (unconfirmed), DeepSeek-V3 report",
-                        labels={"model": "Model", "weights_read": "Weights read", "n_experts": "Experts (E)",
-                                "experts_per_token": "Per token (k)", "experts_read": "Experts read per step",
-                                "weight_gb_per_step": "Weights read (GB/step)", "tokens_per_s": "Tokens/s per GPU",
-                                "bound": "Bound", "usd_per_mtok": "Cost (USD/Mtok)"},
-                        decimals={"experts_read": 1, "weight_gb_per_step": 0, "tokens_per_s": 0, "usd_per_mtok": 2})
-
-
-def size_range_table(d: ts.Decomposition):
-    return charts.table(d.size_range, title=f"Model-size factor with each assumed size halved or doubled",
-                        source=HW_SOURCE, labels={"earlier_active_billion": "Earlier model, active (B params)",
-                                                  "served_active_billion": "Served model, active (B params)",
-                                                  "size_factor_x": "Model-size factor (x)"},
-                        decimals={"earlier_active_billion": 0, "served_active_billion": 0, "size_factor_x": 1})
-
-
-def waterfall_table(d: ts.Decomposition):
-    return charts.table(d.waterfall.select("step", "factor", "start", "end"), title="The decomposition, step by step",
-                        source=f"{tk.PRICES_SOURCE}; {HW_SOURCE}",
-                        labels={"step": "Step", "factor": "Factor (x)", "start": "Cumulative before (x)",
-                                "end": "Cumulative after (x)"}, decimals={"factor": 2, "start": 2, "end": 2})
+    x = alt.X(
+        "step:N",
+        title="Factor (applied left to right)",
+        sort=wf["step"].to_list(),
+        axis=alt.Axis(labelAngle=0, labelLimit=110, labelOverlap=False),
+    )
+    bars = (
+        alt.Chart(wf)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y("start:Q", title="Cumulative drop (x), log scale", scale=alt.Scale(type="log")),
+            y2="end:Q",
+            color=alt.Color(
+                "kind:N",
+                title="Kind",
+                sort=["factor", "residual", "total"],
+                scale=alt.Scale(
+                    domain=["factor", "residual", "total"],
+                    range=[charts.OKABE_ITO[0], charts.OKABE_ITO[1], charts.MUTED],
+                ),
+            ),
+            tooltip=[
+                "step:N",
+                alt.Tooltip("factor:Q", title="factor (x)", format=".2f"),
+                alt.Tooltip("start:Q", title="cumulative before", format=".3g"),
+                alt.Tooltip("end:Q", title="cumulative after", format=".3g"),
+            ],
+        )
+    )
+    text = (
+        alt.Chart(wf)
+        .mark_text(dy=-8, color=charts.TEXT)
+        .encode(
+            x=x,
+            y=alt.Y("end:Q", title="Cumulative drop (x), log scale"),
+            text="label:N",
+            tooltip=["step:N", alt.Tooltip("factor:Q", title="factor (x)", format=".2f")],
+        )
+    )
+    return charts.finish(
+        bars + text,
+        f"Decomposing {c.claim_ratio:.0f}x: {c.claim_from} → {c.claim_to}",
+        f"{tk.PRICES_SOURCE}; {HW_SOURCE}",
+        subtitle=[
+            f"A model under stated assumptions: {ts.BASELINE_GPU} in BF16 with {d.old_active_params:g}B "
+            f"active of {d.old_total_params:g}B → {p.gpu} in {fp.cost.weight_format} with "
+            f"{p.active_params_billion:g}B, batch {p.batch_size}",
+            "Residual = observed / product of the modelled factors",
+        ],
+    )

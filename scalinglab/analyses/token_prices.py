@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 import polars as pl
@@ -31,8 +31,12 @@ from scalinglab.models.fits import LogLinearFit, fit_loglinear
 PRICE_CONVENTIONS: tuple[str, ...] = ("mean_in_out", "blend_3to1", "input", "output")
 
 #: Reader-facing label of each convention.
-CONVENTION_LABELS: dict[str, str] = {"mean_in_out": "mean of input and output", "blend_3to1": "3:1 input:output blend",
-                                     "input": "input price", "output": "output price"}
+CONVENTION_LABELS: dict[str, str] = {
+    "mean_in_out": "mean of input and output",
+    "blend_3to1": "3:1 input:output blend",
+    "input": "input price",
+    "output": "output price",
+}
 
 #: Benchmarks whose scores the curated price table carries (column = lower-case name).
 BENCHMARKS: tuple[str, ...] = ("MMLU",)
@@ -77,7 +81,6 @@ def check_convention(convention: str, name: str = "convention") -> str:
     return convention
 
 
-
 def _decimal_year_expr(col: str) -> pl.Expr:
     """Expression form of :func:`decimal_year` over a pl.Date column."""
     days = pl.when(pl.col(col).dt.is_leap_year()).then(366.0).otherwise(365.0)
@@ -116,7 +119,6 @@ def decimal_year(d: dt.date | str) -> float:
     start = dt.date(d.year, 1, 1)
     length = (dt.date(d.year + 1, 1, 1) - start).days
     return d.year + (d - start).days / length
-
 
 
 # ---------------------------------------------------------------------------
@@ -310,9 +312,7 @@ def pairs_near(
         "from_score",
         "to_score",
         (pl.col("to_score") < pl.col("from_score")).alias("capability_differs"),
-    ).sort(
-        (pl.col("ratio") / target).log().abs(), "from_date", "to_date", "convention", maintain_order=True
-    )
+    ).sort((pl.col("ratio") / target).log().abs(), "from_date", "to_date", "convention", maintain_order=True)
 
 
 # ---------------------------------------------------------------------------
@@ -378,9 +378,11 @@ def fixed_capability_frontier(
         )
     # running minimum over rows in date order, then the value at the end of each date
     qual = qual.with_columns(pl.col("usd_per_mtok").cum_min().alias("frontier"))
-    holder = qual.filter(pl.col("usd_per_mtok") == pl.col("frontier")).select(
-        pl.col("frontier"), pl.col("model")
-    ).unique(subset="frontier", keep="first", maintain_order=True)
+    holder = (
+        qual.filter(pl.col("usd_per_mtok") == pl.col("frontier"))
+        .select(pl.col("frontier"), pl.col("model"))
+        .unique(subset="frontier", keep="first", maintain_order=True)
+    )
     per_date = (
         qual.group_by("date", maintain_order=True)
         .agg(pl.col("frontier").last())

@@ -25,7 +25,7 @@ BASELINE_BYTES_PER_PARAM: float = 2.0
 #: GPUs of the sensitivity chart (the chapter's GPU is added when not among them).
 SENSITIVITY_GPUS: tuple[str, ...] = ("A100", "H100", "B200")
 SENSITIVITY_BYTES: tuple[float, ...] = (2.0, 1.0, 0.5)
-SENSITIVITY_BATCHES: tuple[int, ...] = tuple(2 ** k for k in range(11))
+SENSITIVITY_BATCHES: tuple[int, ...] = tuple(2**k for k in range(11))
 #: The plausible range of a model size: this factor below and above each assumed size.
 SIZE_RANGE_FACTOR: float = 2.0
 LLAMA_CHECK_MODEL: str = "Llama 3.1 405B Instruct"
@@ -35,15 +35,22 @@ HW_SOURCE = "curated NVIDIA spec table; Epoch AI hardware prices (CC BY)"
 def served_model(p) -> econ.ServedModel:
     """The chapter's served model from its parameters (``p`` the validated parameter model)."""
     total = p.total_params_billion if p.total_params_billion is not None else p.active_params_billion
-    return econ.ServedModel(p.active_params_billion, total, p.n_experts, p.experts_per_token, p.context_tokens,
-                            p.kv_bytes_per_token)
+    return econ.ServedModel(
+        p.active_params_billion, total, p.n_experts, p.experts_per_token, p.context_tokens, p.kv_bytes_per_token
+    )
 
 
 def shape_model(shape: ModelShape, p, scale: float = 1.0) -> econ.ServedModel:
     """A published or estimated model at the chapter's context length (its own KV size where known)."""
     kv = shape.kv_bytes_per_token if shape.kv_bytes_per_token is not None else p.kv_bytes_per_token
-    return econ.ServedModel(shape.active_params_billion * scale, shape.total_params_billion * scale, shape.n_experts,
-                            shape.experts_per_token, p.context_tokens, kv)
+    return econ.ServedModel(
+        shape.active_params_billion * scale,
+        shape.total_params_billion * scale,
+        shape.n_experts,
+        shape.experts_per_token,
+        p.context_tokens,
+        kv,
+    )
 
 
 # --------------------------------------------------------------------------- first principles
@@ -86,25 +93,64 @@ def first_principles(inputs: Inputs, p) -> FirstPrinciples:
     llama_bare = econ.decode_cost(spec, price.usd_per_gpu_hour, shape_model(shape, p).without_kv(), *args)
     listed = find_model(inputs.prices, LLAMA_CHECK_MODEL)
     kind = "dense" if model.n_experts <= 1 else f"MoE, {model.n_experts} experts, {model.experts_per_token} per token"
-    config = (f"{p.active_params_billion:g}B active parameters ({kind}) in {cost.weight_format} (computed in "
-              f"{cost.compute_format}) on one {p.gpu}, batch {p.batch_size}, {p.context_tokens:g} tokens of context")
-    crossover = roofline.crossover_batch(spec["hbm_tb_per_s"], p.active_params_billion, p.bytes_per_param,
-                                         p.bandwidth_utilization, econ.dense_tflops_for(spec, p.bytes_per_param)[0])
-    rows = [{"model": "this chapter's served model", "kv_cache": kv, "active_params_billion": c.model.active_params_billion,
-             "weight_gb_per_step": c.weight_gb_per_step, "kv_gb_per_step": c.kv_gb_per_step,
-             "tokens_per_s": c.tokens_per_s, "bound": c.bound, "usd_per_mtok": c.usd_per_mtok}
-            for kv, c in (("read", cost), ("ignored", bare))]
-    rows += [{**r, "model": "Llama 3.1 405B (dense), same hardware"} for r in
-             ({"kv_cache": kv, "active_params_billion": c.model.active_params_billion,
-               "weight_gb_per_step": c.weight_gb_per_step, "kv_gb_per_step": c.kv_gb_per_step,
-               "tokens_per_s": c.tokens_per_s, "bound": c.bound, "usd_per_mtok": c.usd_per_mtok}
-              for kv, c in (("read", llama), ("ignored", llama_bare)))]
+    config = (
+        f"{p.active_params_billion:g}B active parameters ({kind}) in {cost.weight_format} (computed in "
+        f"{cost.compute_format}) on one {p.gpu}, batch {p.batch_size}, {p.context_tokens:g} tokens of context"
+    )
+    crossover = roofline.crossover_batch(
+        spec["hbm_tb_per_s"],
+        p.active_params_billion,
+        p.bytes_per_param,
+        p.bandwidth_utilization,
+        econ.dense_tflops_for(spec, p.bytes_per_param)[0],
+    )
+    rows = [
+        {
+            "model": "this chapter's served model",
+            "kv_cache": kv,
+            "active_params_billion": c.model.active_params_billion,
+            "weight_gb_per_step": c.weight_gb_per_step,
+            "kv_gb_per_step": c.kv_gb_per_step,
+            "tokens_per_s": c.tokens_per_s,
+            "bound": c.bound,
+            "usd_per_mtok": c.usd_per_mtok,
+        }
+        for kv, c in (("read", cost), ("ignored", bare))
+    ]
+    rows += [
+        {**r, "model": "Llama 3.1 405B (dense), same hardware"}
+        for r in (
+            {
+                "kv_cache": kv,
+                "active_params_billion": c.model.active_params_billion,
+                "weight_gb_per_step": c.weight_gb_per_step,
+                "kv_gb_per_step": c.kv_gb_per_step,
+                "tokens_per_s": c.tokens_per_s,
+                "bound": c.bound,
+                "usd_per_mtok": c.usd_per_mtok,
+            }
+            for kv, c in (("read", llama), ("ignored", llama_bare))
+        )
+    ]
     total = cost.weight_gb_per_step + cost.kv_gb_per_step
-    return FirstPrinciples(cost.usd_per_mtok, bare.usd_per_mtok, cost.usd_per_mtok / bare.usd_per_mtok,
-                           100 * cost.kv_gb_per_step / total, cost.tokens_per_s, cost.bound, price.usd_per_gpu_hour,
-                           price.note, config, float(crossover), llama.usd_per_mtok,
-                           float(listed["output_usd_per_mtok"]), f"{listed['vendor']}, {listed['effective_date']}",
-                           llama.usd_per_mtok / float(listed["output_usd_per_mtok"]), cost, pl.DataFrame(rows))
+    return FirstPrinciples(
+        cost.usd_per_mtok,
+        bare.usd_per_mtok,
+        cost.usd_per_mtok / bare.usd_per_mtok,
+        100 * cost.kv_gb_per_step / total,
+        cost.tokens_per_s,
+        cost.bound,
+        price.usd_per_gpu_hour,
+        price.note,
+        config,
+        float(crossover),
+        llama.usd_per_mtok,
+        float(listed["output_usd_per_mtok"]),
+        f"{listed['vendor']}, {listed['effective_date']}",
+        llama.usd_per_mtok / float(listed["output_usd_per_mtok"]),
+        cost,
+        pl.DataFrame(rows),
+    )
 
 
 # --------------------------------------------------------------------------- mixture of experts
@@ -129,16 +175,25 @@ def mixture_of_experts(inputs: Inputs, p, fp: FirstPrinciples) -> MixtureOfExper
         shape = MODEL_SHAPES[name]
         m = shape_model(shape, p)
         union = econ.decode_cost(spec, fp.fp_gpu_hour_usd, m, p.bytes_per_param, p.batch_size, p.bandwidth_utilization)
-        active = econ.decode_cost(spec, fp.fp_gpu_hour_usd, m.active_only(), p.bytes_per_param, p.batch_size,
-                                  p.bandwidth_utilization)
+        active = econ.decode_cost(
+            spec, fp.fp_gpu_hour_usd, m.active_only(), p.bytes_per_param, p.batch_size, p.bandwidth_utilization
+        )
         read = float(roofline.distinct_experts(shape.n_experts, shape.experts_per_token, p.batch_size))
         out[name] = (read, union.usd_per_mtok / active.usd_per_mtok, union.usd_per_mtok)
         for label, c in (("active parameters only", active), ("union of routed experts", union)):
-            rows.append({"model": name, "weights_read": label, "n_experts": shape.n_experts,
-                         "experts_per_token": shape.experts_per_token,
-                         "experts_read": read if c is union else float(shape.experts_per_token),
-                         "weight_gb_per_step": c.weight_gb_per_step, "tokens_per_s": c.tokens_per_s,
-                         "bound": c.bound, "usd_per_mtok": c.usd_per_mtok})
+            rows.append(
+                {
+                    "model": name,
+                    "weights_read": label,
+                    "n_experts": shape.n_experts,
+                    "experts_per_token": shape.experts_per_token,
+                    "experts_read": read if c is union else float(shape.experts_per_token),
+                    "weight_gb_per_step": c.weight_gb_per_step,
+                    "tokens_per_s": c.tokens_per_s,
+                    "bound": c.bound,
+                    "usd_per_mtok": c.usd_per_mtok,
+                }
+            )
     listed = find_model(inputs.prices, "DeepSeek-V3")
     g, d = out["GPT-4 (8k)"], out["DeepSeek-V3"]
     return MixtureOfExperts(g[0], g[1], d[0], d[1], d[2], float(listed["output_usd_per_mtok"]), pl.DataFrame(rows))
@@ -158,20 +213,30 @@ class Sensitivity:
     grid: pl.DataFrame
 
 
-def sensitivity(inputs: Inputs, p, fp: FirstPrinciples) -> Sensitivity:
+def sensitivity(inputs: Inputs, p) -> Sensitivity:
     """:func:`econ.sensitivity_grid` at each GPU's rental price (B200: purchase-scaled estimate)."""
     gpus = list(SENSITIVITY_GPUS) + ([p.gpu] if p.gpu not in SENSITIVITY_GPUS else [])
     prices = {g: gpu_hour_price(inputs.hardware_prices, g, p.gpu_hour_usd if g == p.gpu else None, True) for g in gpus}
-    grid = econ.sensitivity_grid(inputs.specs, {g: v.usd_per_gpu_hour for g, v in prices.items()}, SENSITIVITY_BYTES,
-                                 SENSITIVITY_BATCHES, served_model(p), p.bandwidth_utilization).with_columns(
-        pl.col("gpu").replace_strict({g: v.note for g, v in prices.items()}).alias("price_basis"))
+    grid = econ.sensitivity_grid(
+        inputs.specs,
+        {g: v.usd_per_gpu_hour for g, v in prices.items()},
+        SENSITIVITY_BYTES,
+        SENSITIVITY_BATCHES,
+        served_model(p),
+        p.bandwidth_utilization,
+    ).with_columns(pl.col("gpu").replace_strict({g: v.note for g, v in prices.items()}).alias("price_basis"))
     batch = float(min(SENSITIVITY_BATCHES, key=lambda b: abs(b - p.batch_size)))
     at = grid.filter(pl.col("batch_size") == batch).sort("usd_per_mtok", "gpu", "bytes_per_param")
     best, worst = at.row(0, named=True), at.row(-1, named=True)
-    return Sensitivity(int(batch), f"{best['usd_per_mtok']:.2f} USD/Mtok ({best['gpu']}, {best['weight_format']})",
-                       f"{worst['usd_per_mtok']:.2f} USD/Mtok ({worst['gpu']}, {worst['weight_format']})",
-                       worst["usd_per_mtok"] / best["usd_per_mtok"], prices["B200"].usd_per_gpu_hour,
-                       prices["B200"].note if p.gpu != "B200" else prices["B200"].note, grid)
+    return Sensitivity(
+        int(batch),
+        f"{best['usd_per_mtok']:.2f} USD/Mtok ({best['gpu']}, {best['weight_format']})",
+        f"{worst['usd_per_mtok']:.2f} USD/Mtok ({worst['gpu']}, {worst['weight_format']})",
+        worst["usd_per_mtok"] / best["usd_per_mtok"],
+        prices["B200"].usd_per_gpu_hour,
+        prices["B200"].note,
+        grid,
+    )
 
 
 # --------------------------------------------------------------------------- software factor
@@ -200,10 +265,12 @@ def software_factor(software_speedup: float | None, window_months: int = 12) -> 
 
     r = llm_software_speedup_range(window_months)
     mid = math.sqrt(r.low_x * r.high_x)
-    sentence = (f"the geometric mean, {mid:.2f}x, of the same-hardware speed-ups the MLPerf chapter measures on "
-                f"the LLM benchmarks of the {r.system} within {r.window_months} months: {r.low_x:.2f}x "
-                f"({r.low_benchmark}, {r.low_scenario}) to {r.high_x:.2f}x ({r.best_benchmark}, {r.best_scenario}, "
-                f"{r.best_from_round} to {r.best_to_round}); derived from MLPerf Inference results, not official")
+    sentence = (
+        f"the geometric mean, {mid:.2f}x, of the same-hardware speed-ups the MLPerf chapter measures on "
+        f"the LLM benchmarks of the {r.system} within {r.window_months} months: {r.low_x:.2f}x "
+        f"({r.low_benchmark}, {r.low_scenario}) to {r.high_x:.2f}x ({r.best_benchmark}, {r.best_scenario}, "
+        f"{r.best_from_round} to {r.best_to_round}); derived from MLPerf Inference results, not official"
+    )
     return SoftwareFactor(mid, r.low_x, r.high_x, "MLPerf measurement", sentence)
 
 
@@ -256,42 +323,86 @@ def decomposition(inputs: Inputs, p, c: Claim, fp: FirstPrinciples, sw: Software
         old_model, source, assumed = shape_model(shape, p), shape.source, shape.assumption
     base_price = gpu_hour_price(inputs.hardware_prices, BASELINE_GPU)
     base_spec, spec = econ.gpu_spec(inputs.specs, BASELINE_GPU), econ.gpu_spec(inputs.specs, p.gpu)
-    base = econ.decode_cost(base_spec, base_price.usd_per_gpu_hour, old_model, BASELINE_BYTES_PER_PARAM,
-                            p.batch_size, p.bandwidth_utilization)
-    f = econ.modelled_factors(base, spec, fp.fp_gpu_hour_usd, p.bytes_per_param, new_model, sw.software_x,
-                              p.bandwidth_utilization)
+    base = econ.decode_cost(
+        base_spec,
+        base_price.usd_per_gpu_hour,
+        old_model,
+        BASELINE_BYTES_PER_PARAM,
+        p.batch_size,
+        p.bandwidth_utilization,
+    )
+    f = econ.modelled_factors(
+        base, spec, fp.fp_gpu_hour_usd, p.bytes_per_param, new_model, sw.software_x, p.bandwidth_utilization
+    )
     steps = econ.decompose(c.claim_ratio, f)
     product = math.prod(f.values())
     named = {k: v for k, v in f.items() if k != "software"}
-    hw_sentence = ("Hardware generation is the smallest of the computed factors: the chip alone did little of the work."
-                   if min(named, key=named.get) == "hardware generation" else
-                   f"Hardware generation contributes {f['hardware generation']:.2f}x against "
-                   f"{product / f['hardware generation']:.1f}x for the other factors together.")
+    hw_sentence = (
+        "Hardware generation is the smallest of the computed factors: the chip alone did little of the work."
+        if min(named, key=named.get) == "hardware generation"
+        else f"Hardware generation contributes {f['hardware generation']:.2f}x against "
+        f"{product / f['hardware generation']:.1f}x for the other factors together."
+    )
     no_sw = c.claim_ratio / (product / f["software"])
-    overlap = (f"The software factor overlaps the precision factor and batching: vendor software gains between "
-               f"rounds include FP8 kernels and in-flight batching. Counted separately it leaves a residual of "
-               f"{steps[-1][1]:.2f}x; if it is wholly contained in the precision factor (no double count), the "
-               f"residual is {no_sw:.2f}x. Over the measured range ({sw.software_low_x:.2f}x to "
-               f"{sw.software_high_x:.2f}x) the residual runs from {no_sw / sw.software_high_x:.2f}x to "
-               f"{no_sw / sw.software_low_x:.2f}x.")
+    overlap = (
+        f"The software factor overlaps the precision factor and batching: vendor software gains between "
+        f"rounds include FP8 kernels and in-flight batching. Counted separately it leaves a residual of "
+        f"{steps[-1][1]:.2f}x; if it is wholly contained in the precision factor (no double count), the "
+        f"residual is {no_sw:.2f}x. Over the measured range ({sw.software_low_x:.2f}x to "
+        f"{sw.software_high_x:.2f}x) the residual runs from {no_sw / sw.software_high_x:.2f}x to "
+        f"{no_sw / sw.software_low_x:.2f}x."
+    )
     rows = []
     for s_old in (1 / SIZE_RANGE_FACTOR, 1.0, SIZE_RANGE_FACTOR):
         for s_new in (1 / SIZE_RANGE_FACTOR, 1.0, SIZE_RANGE_FACTOR):
-            om = econ.ServedModel(old_model.active_params_billion * s_old, old_model.total_params_billion * s_old,
-                                  old_model.n_experts, old_model.experts_per_token, p.context_tokens,
-                                  old_model.kv_bytes_per_token)
-            nm = econ.ServedModel(new_model.active_params_billion * s_new, new_model.total_params_billion * s_new,
-                                  new_model.n_experts, new_model.experts_per_token, p.context_tokens,
-                                  new_model.kv_bytes_per_token)
+            om = econ.ServedModel(
+                old_model.active_params_billion * s_old,
+                old_model.total_params_billion * s_old,
+                old_model.n_experts,
+                old_model.experts_per_token,
+                p.context_tokens,
+                old_model.kv_bytes_per_token,
+            )
+            nm = econ.ServedModel(
+                new_model.active_params_billion * s_new,
+                new_model.total_params_billion * s_new,
+                new_model.n_experts,
+                new_model.experts_per_token,
+                p.context_tokens,
+                new_model.kv_bytes_per_token,
+            )
             a = econ.decode_cost(spec, fp.fp_gpu_hour_usd, om, p.bytes_per_param, p.batch_size, p.bandwidth_utilization)
             b = econ.decode_cost(spec, fp.fp_gpu_hour_usd, nm, p.bytes_per_param, p.batch_size, p.bandwidth_utilization)
-            rows.append({"earlier_active_billion": om.active_params_billion, "served_active_billion": nm.active_params_billion,
-                         "size_factor_x": a.usd_per_mtok / b.usd_per_mtok})
+            rows.append(
+                {
+                    "earlier_active_billion": om.active_params_billion,
+                    "served_active_billion": nm.active_params_billion,
+                    "size_factor_x": a.usd_per_mtok / b.usd_per_mtok,
+                }
+            )
     size = pl.DataFrame(rows)
-    return Decomposition(f["hardware generation"], f["precision"], f["software"], f["model size"], product,
-                         steps[-1][1], no_sw, no_sw / sw.software_high_x, no_sw / sw.software_low_x,
-                         old_model.active_params_billion, old_model.total_params_billion, source, assumed,
-                         base_price.usd_per_gpu_hour, base.usd_per_mtok, hw_sentence,
-                         100 * math.log(product) / math.log(c.claim_ratio) if c.claim_ratio > 1 else float("nan"),
-                         sw.software_sentence, overlap, size["size_factor_x"].min(), size["size_factor_x"].max(),
-                         econ.waterfall_frame(steps), size)
+    return Decomposition(
+        f["hardware generation"],
+        f["precision"],
+        f["software"],
+        f["model size"],
+        product,
+        steps[-1][1],
+        no_sw,
+        no_sw / sw.software_high_x,
+        no_sw / sw.software_low_x,
+        old_model.active_params_billion,
+        old_model.total_params_billion,
+        source,
+        assumed,
+        base_price.usd_per_gpu_hour,
+        base.usd_per_mtok,
+        hw_sentence,
+        100 * math.log(product) / math.log(c.claim_ratio) if c.claim_ratio > 1 else float("nan"),
+        sw.software_sentence,
+        overlap,
+        size["size_factor_x"].min(),
+        size["size_factor_x"].max(),
+        econ.waterfall_frame(steps),
+        size,
+    )

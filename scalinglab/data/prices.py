@@ -21,7 +21,6 @@ from scalinglab.data import catalog
 from scalinglab.errors import ParameterError
 
 
-
 def as_date(value: dt.date | dt.datetime | str, name: str) -> dt.date:
     """A ``datetime.date`` from a date, a datetime or an ISO ``YYYY-MM-DD`` string.
 
@@ -63,20 +62,29 @@ class ModelShape:
     kv_bytes_per_token: float | None = None
 
 
-_PRESS_GPT4 = ("press estimate, unconfirmed by OpenAI (SemiAnalysis, July 2023): about 1.8T parameters, "
-               "16 experts, 2 per token, about 280B active")
+_PRESS_GPT4 = (
+    "press estimate, unconfirmed by OpenAI (SemiAnalysis, July 2023): about 1.8T parameters, "
+    "16 experts, 2 per token, about 280B active"
+)
 _DEEPSEEK = "DeepSeek-V3 technical report: 671B total, 37B active, 256 routed experts, 8 per token"
 
 #: Shapes of earlier models whose size is published or estimated (the decomposition's baseline).
 MODEL_SHAPES: dict[str, ModelShape] = {
-    "GPT-3 175B (davinci)": ModelShape("GPT-3 175B (davinci)", 175.0, 175.0, 1, 1,
-                                       "GPT-3 175B, Brown et al. 2020 (davinci is generally taken to be it)", False,
-                                       2 * 96 * 12288 * 2.0),  # K+V, 96 layers of width 12288, BF16
+    "GPT-3 175B (davinci)": ModelShape(
+        "GPT-3 175B (davinci)",
+        175.0,
+        175.0,
+        1,
+        1,
+        "GPT-3 175B, Brown et al. 2020 (davinci is generally taken to be it)",
+        False,
+        2 * 96 * 12288 * 2.0,
+    ),  # K+V, 96 layers of width 12288, BF16
     "GPT-4 (8k)": ModelShape("GPT-4 (8k)", 280.0, 1800.0, 16, 2, _PRESS_GPT4, True),
     "GPT-4 (32k)": ModelShape("GPT-4 (32k)", 280.0, 1800.0, 16, 2, _PRESS_GPT4, True),
-    "Llama 3.1 405B Instruct": ModelShape("Llama 3.1 405B Instruct", 405.0, 405.0, 1, 1,
-                                          "dense 405B, Meta's model card", False,
-                                          2 * 126 * 8 * 128 * 2.0),  # K+V, 126 layers, 8 KV heads of 128, BF16
+    "Llama 3.1 405B Instruct": ModelShape(
+        "Llama 3.1 405B Instruct", 405.0, 405.0, 1, 1, "dense 405B, Meta's model card", False, 2 * 126 * 8 * 128 * 2.0
+    ),  # K+V, 126 layers, 8 KV heads of 128, BF16
     "DeepSeek-V3": ModelShape("DeepSeek-V3", 37.0, 671.0, 256, 8, _DEEPSEEK, False, 61 * 576 * 2.0),  # MLA latent
     "DeepSeek-R1": ModelShape("DeepSeek-R1", 37.0, 671.0, 256, 8, _DEEPSEEK + " (same base)", False, 61 * 576 * 2.0),
 }
@@ -98,10 +106,14 @@ class LaunchPrice:
 #: scenario beside the table's first dated price, not as data.
 LAUNCH_PRICES: dict[str, LaunchPrice] = {
     "Gemini 1.5 Flash": LaunchPrice(
-        "Gemini 1.5 Flash", dt.date(2024, 5, 14), 0.35, 1.05,
+        "Gemini 1.5 Flash",
+        dt.date(2024, 5, 14),
+        0.35,
+        1.05,
         "Google's launch list price for prompts up to 128k tokens (Google I/O, May 2024); Google's price-cut "
         "announcement of August 2024 gives the cut to 0.075 / 0.30 as 78 % and 71 %, consistent with it "
-        "(0.075 / 0.35 = 0.21, 0.30 / 1.05 = 0.29); no archived copy is shipped with this book"),
+        "(0.075 / 0.35 = 0.21, 0.30 / 1.05 = 0.29); no archived copy is shipped with this book",
+    ),
 }
 
 
@@ -124,9 +136,13 @@ class RentalPrice:
     rows: pl.DataFrame
 
 
-def median_rental_usd_per_chip_hour(hardware_prices_df: pl.DataFrame, hardware_model: str,
-                                    start_date: dt.date | str | None = None, end_date: dt.date | str | None = None,
-                                    dedupe_node_sizes: bool = True) -> RentalPrice:
+def median_rental_usd_per_chip_hour(
+    hardware_prices_df: pl.DataFrame,
+    hardware_model: str,
+    start_date: dt.date | str | None = None,
+    end_date: dt.date | str | None = None,
+    dedupe_node_sizes: bool = True,
+) -> RentalPrice:
     """Median on-demand price per chip-hour of ``hardware_model`` in a date window.
 
     Parameters
@@ -161,13 +177,22 @@ def median_rental_usd_per_chip_hour(hardware_prices_df: pl.DataFrame, hardware_m
     end = as_date(end_date, "end_date") if end_date is not None else None
     if start and end and end < start:
         raise ParameterError("end_date", end.isoformat(), f"a date on or after start_date ({start.isoformat()})")
-    rows = hardware_prices_df.filter(pl.col("hardware_model") == hardware_model).select(
-        pl.col("price_date").alias("date"), "vendor",
-        pl.col("on_demand_usd_per_chip_hour").cast(pl.Float64).alias("usd_per_chip_hour"),
-    ).filter(pl.col("date").is_not_null(), pl.col("usd_per_chip_hour") > 0)
+    rows = (
+        hardware_prices_df.filter(pl.col("hardware_model") == hardware_model)
+        .select(
+            pl.col("price_date").alias("date"),
+            "vendor",
+            pl.col("on_demand_usd_per_chip_hour").cast(pl.Float64).alias("usd_per_chip_hour"),
+        )
+        .filter(pl.col("date").is_not_null(), pl.col("usd_per_chip_hour") > 0)
+    )
     if rows.height == 0:
-        raise ParameterError("hardware_model", hardware_model, "a chip with dated on-demand rental prices",
-                             "the data has only purchase or committed-use prices for it")
+        raise ParameterError(
+            "hardware_model",
+            hardware_model,
+            "a chip with dated on-demand rental prices",
+            "the data has only purchase or committed-use prices for it",
+        )
     if start:
         rows = rows.filter(pl.col("date") >= start)
     if end:
@@ -176,15 +201,28 @@ def median_rental_usd_per_chip_hour(hardware_prices_df: pl.DataFrame, hardware_m
         rows = rows.unique(subset=["date", "vendor", "usd_per_chip_hour"], keep="first", maintain_order=True)
     rows = rows.sort("date", "vendor", "usd_per_chip_hour", maintain_order=True)
     if rows.height == 0:
-        raise ParameterError("start_date", start_date, f"a window holding on-demand prices for {hardware_model}",
-                             f"none from {start or 'the first date'} to {end or 'the last date'}")
+        raise ParameterError(
+            "start_date",
+            start_date,
+            f"a window holding on-demand prices for {hardware_model}",
+            f"none from {start or 'the first date'} to {end or 'the last date'}",
+        )
     p = rows["usd_per_chip_hour"]
-    return RentalPrice(hardware_model, float(p.median()), rows.height, float(p.min()), float(p.max()),
-                       rows["date"].min(), rows["date"].max(), rows)
+    return RentalPrice(
+        hardware_model,
+        float(p.median()),
+        rows.height,
+        float(p.min()),
+        float(p.max()),
+        rows["date"].min(),
+        rows["date"].max(),
+        rows,
+    )
 
 
-def gpu_rental_price(hardware_prices_df: pl.DataFrame, gpu: str, start_date=None, end_date=None,
-                     name: str = "gpu_hour_usd") -> RentalPrice:
+def gpu_rental_price(
+    hardware_prices_df: pl.DataFrame, gpu: str, start_date=None, end_date=None, name: str = "gpu_hour_usd"
+) -> RentalPrice:
     """Median on-demand rental price of spec-table GPU ``gpu`` (board :func:`catalog.rental_hardware_model`).
 
     Raises
@@ -220,15 +258,20 @@ class PurchaseScaledRental:
 
 def _purchases(hardware_prices_df: pl.DataFrame, gpu: str) -> pl.Series:
     board = catalog.EPOCH_HARDWARE_NAME.get(gpu) if gpu in catalog.RENTAL_GPUS else None
-    s = pl.Series([], dtype=pl.Float64) if board is None else (
-        hardware_prices_df.filter(pl.col("hardware_model") == board)["purchase_usd"].drop_nulls())
+    s = (
+        pl.Series([], dtype=pl.Float64)
+        if board is None
+        else (hardware_prices_df.filter(pl.col("hardware_model") == board)["purchase_usd"].drop_nulls())
+    )
     s = s.filter(s > 0)
     if s.len() == 0:
         raise ParameterError("gpu", gpu, "a GPU with a purchase price in the hardware price data")
     return s
 
 
-def purchase_scaled_rental(hardware_prices_df: pl.DataFrame, gpu: str, reference_gpu: str = "H100") -> PurchaseScaledRental:
+def purchase_scaled_rental(
+    hardware_prices_df: pl.DataFrame, gpu: str, reference_gpu: str = "H100"
+) -> PurchaseScaledRental:
     """On-demand price of a GPU without rental data, scaled from its purchase price.
 
     usd_per_chip_hour = median rental of ``reference_gpu`` x median purchase price of ``gpu`` /
@@ -243,8 +286,9 @@ def purchase_scaled_rental(hardware_prices_df: pl.DataFrame, gpu: str, reference
     ref = gpu_rental_price(hardware_prices_df, reference_gpu, name="reference_gpu")
     p, r = _purchases(hardware_prices_df, gpu), _purchases(hardware_prices_df, reference_gpu)
     ratio = float(p.median()) / float(r.median())
-    return PurchaseScaledRental(gpu, reference_gpu, ref.median_usd_per_chip_hour * ratio,
-                                ref.median_usd_per_chip_hour, ratio, p.len(), r.len())
+    return PurchaseScaledRental(
+        gpu, reference_gpu, ref.median_usd_per_chip_hour * ratio, ref.median_usd_per_chip_hour, ratio, p.len(), r.len()
+    )
 
 
 @dataclass(frozen=True)
@@ -260,8 +304,9 @@ class GpuHourPrice:
     note: str
 
 
-def gpu_hour_price(hardware_prices_df: pl.DataFrame, gpu: str, override_usd: float | None = None,
-                   allow_estimate: bool = False) -> GpuHourPrice:
+def gpu_hour_price(
+    hardware_prices_df: pl.DataFrame, gpu: str, override_usd: float | None = None, allow_estimate: bool = False
+) -> GpuHourPrice:
     """The price of ``gpu``: ``override_usd`` if given, else the median rental, else (if allowed) an estimate.
 
     The median is over every dated on-demand price (:func:`gpu_rental_price`); its note also gives
@@ -283,11 +328,17 @@ def gpu_hour_price(hardware_prices_df: pl.DataFrame, gpu: str, override_usd: flo
         if not allow_estimate:
             raise
         est = purchase_scaled_rental(hardware_prices_df, gpu)
-        return GpuHourPrice(gpu, est.usd_per_chip_hour, "purchase-scaled estimate",
-                            f"an estimate, as the data hold no rental price for {gpu}: the {est.reference_gpu} "
-                            f"median times the ratio of their purchase prices, {est.purchase_ratio:.2f}")
-    note = (f"the median of {r.n} on-demand prices for the {r.hardware_model} from {r.first_date} to "
-            f"{r.last_date} in Epoch AI's hardware prices, which range from {r.low:.2f} to {r.high:.2f}")
+        return GpuHourPrice(
+            gpu,
+            est.usd_per_chip_hour,
+            "purchase-scaled estimate",
+            f"an estimate, as the data hold no rental price for {gpu}: the {est.reference_gpu} "
+            f"median times the ratio of their purchase prices, {est.purchase_ratio:.2f}",
+        )
+    note = (
+        f"the median of {r.n} on-demand prices for the {r.hardware_model} from {r.first_date} to "
+        f"{r.last_date} in Epoch AI's hardware prices, which range from {r.low:.2f} to {r.high:.2f}"
+    )
     try:
         r24 = gpu_rental_price(hardware_prices_df, gpu, "2024-01-01", "2024-12-31")
         note += f"; 2024 alone gives {r24.median_usd_per_chip_hour:.2f} from {r24.n} prices"
@@ -325,11 +376,18 @@ def epoch_factor_from_fits(fits_df: pl.DataFrame, benchmark: str, capability_thr
             continue
         if row["threshold_score"] is None or abs(row["threshold_score"] - float(capability_threshold)) > 1e-9:
             continue
-        return EpochFactor(row["bench"], row["threshold_model"], float(row["threshold_score"]),
-                           float(row["decline_x_per_year"]), float(row["decline_x_per_year_ci90_low"]),
-                           float(row["decline_x_per_year_ci90_high"]), int(row["sample_size"]),
-                           as_date(row["start_date"], "start_date"), as_date(row["end_date"], "end_date"),
-                           float(row["r_squared"]))
+        return EpochFactor(
+            row["bench"],
+            row["threshold_model"],
+            float(row["threshold_score"]),
+            float(row["decline_x_per_year"]),
+            float(row["decline_x_per_year_ci90_low"]),
+            float(row["decline_x_per_year_ci90_high"]),
+            int(row["sample_size"]),
+            as_date(row["start_date"], "start_date"),
+            as_date(row["end_date"], "end_date"),
+            float(row["r_squared"]),
+        )
     return None
 
 

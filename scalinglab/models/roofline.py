@@ -103,8 +103,7 @@ def distinct_experts(n_experts, experts_per_token, batch_size):
     return _out(e * (1.0 - (1.0 - k / e) ** b))
 
 
-def weight_params_read_billion(active_params_billion, total_params_billion, n_experts, experts_per_token,
-                               batch_size):
+def weight_params_read_billion(active_params_billion, total_params_billion, n_experts, experts_per_token, batch_size):
     """Billions of weight parameters one decode step reads, for a dense or MoE model.
 
     The model has ``total_params_billion`` parameters, ``active_params_billion`` of them used per
@@ -122,8 +121,9 @@ def weight_params_read_billion(active_params_billion, total_params_billion, n_ex
     e = _positive(n_experts, "n_experts")
     k = _positive(experts_per_token, "experts_per_token")
     if np.any(tot < act * (1 - 1e-12)):
-        raise ParameterError("total_params_billion", total_params_billion,
-                             f"at least active_params_billion ({active_params_billion})")
+        raise ParameterError(
+            "total_params_billion", total_params_billion, f"at least active_params_billion ({active_params_billion})"
+        )
     if np.any(k > e):
         raise ParameterError("experts_per_token", experts_per_token, f"at most n_experts ({n_experts})")
     moe = e > k
@@ -159,10 +159,20 @@ class DecodeThroughput:
         return str(labels) if labels.ndim == 0 else labels
 
 
-def decode_throughput(hbm_bandwidth_tb_s, active_params_billion, bytes_per_param, batch_size,
-                      bandwidth_utilization, dense_tflops, compute_utilization=COMPUTE_UTILIZATION,
-                      context_tokens=0.0, kv_bytes_per_token=0.0, total_params_billion=None,
-                      n_experts=1, experts_per_token=1) -> DecodeThroughput:
+def decode_throughput(
+    hbm_bandwidth_tb_s,
+    active_params_billion,
+    bytes_per_param,
+    batch_size,
+    bandwidth_utilization,
+    dense_tflops,
+    compute_utilization=COMPUTE_UTILIZATION,
+    context_tokens=0.0,
+    kv_bytes_per_token=0.0,
+    total_params_billion=None,
+    n_experts=1,
+    experts_per_token=1,
+) -> DecodeThroughput:
     """Memory and compute bounds on decode throughput per GPU (see the module docstring).
 
     Parameters
@@ -209,12 +219,19 @@ def decode_throughput(hbm_bandwidth_tb_s, active_params_billion, bytes_per_param
     kv = b * ctx * kvb
     memory = b * bw * bw_u / (weights + kv)
     compute = flops * c_u / (2.0 * act * 1e9) * np.ones_like(memory)
-    return DecodeThroughput(_out(memory), _out(compute), _out(weights * np.ones_like(memory)),
-                            _out(kv * np.ones_like(memory)))
+    return DecodeThroughput(
+        _out(memory), _out(compute), _out(weights * np.ones_like(memory)), _out(kv * np.ones_like(memory))
+    )
 
 
-def crossover_batch(hbm_bandwidth_tb_s, active_params_billion, bytes_per_param, bandwidth_utilization,
-                    dense_tflops, compute_utilization=COMPUTE_UTILIZATION):
+def crossover_batch(
+    hbm_bandwidth_tb_s,
+    active_params_billion,
+    bytes_per_param,
+    bandwidth_utilization,
+    dense_tflops,
+    compute_utilization=COMPUTE_UTILIZATION,
+):
     """Batch at which a dense model's decode turns compute-bound, KV-cache reads ignored.
 
     B* = F u_c b / (2 W u): the model size cancels. H100 in FP8 (1978.9 TFLOP/s, 3.35 TB/s) at
