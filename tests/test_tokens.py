@@ -628,3 +628,14 @@ def test_dates_accept_strings_dates_and_datetimes():
         dp.as_date(20230314, "start_date")
     assert tk.decimal_year("2024-07-02") == pytest.approx(2024.5)  # day 184 of 366
     assert tk.months_between("2023-03-14", "2024-08-12") == pytest.approx(517 / 30.4375)
+
+
+def test_sensitivity_levers_are_one_change_each(inputs, chapter, specs):
+    p, _, _ = chapter
+    s = ts.sensitivity(inputs, p)
+    h100, m = econ.gpu_spec(specs, "H100"), ts.served_model(p)
+    one, big = (econ.decode_cost(h100, 3.95, m, 1.0, b, 0.6).usd_per_mtok for b in (1, 1024))
+    assert s.sens_batch_lever_x == pytest.approx(one / big)
+    bf16, fp4 = (econ.decode_cost(h100, 3.95, m, b, 64, 0.6).usd_per_mtok for b in (2.0, 0.5))
+    assert s.sens_format_lever_x == pytest.approx(bf16 / fp4)
+    assert s.sens_largest_lever == "batch size" and s.b200_price == pytest.approx(5.5372, rel=1e-4)

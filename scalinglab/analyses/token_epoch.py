@@ -197,6 +197,7 @@ class PublishedComparison:
     published_max_x: float
     published_relation: str
     published_sentence: str
+    huang_sentence: str
 
 
 def _bounds(text: str) -> tuple[float, float]:
@@ -223,6 +224,15 @@ def published_comparison(inputs: Inputs, fixed: FixedCapability) -> PublishedCom
         f"{a['epoch_llm_price_range']}x per year depending on the task (about {a['epoch_llm_price_gpqa_gpt4']}x "
         f"at GPT-4's level on GPQA Diamond) and a16z's {a['a16z_llmflation']}x per year at constant MMLU."
     )
+    aim = _bounds(a["huang_2to3x"])[1]
+    faster = [ours > aim, lo > aim]
+    huang = (
+        f"Our rate and every published one are faster than NVIDIA's aim of {a['huang_2to3x']}x lower cost per year "
+        "from hardware at scale: most of the decline does not come from the chips"
+        if all(faster)
+        else f"Not every rate here is faster than NVIDIA's aim of {a['huang_2to3x']}x lower cost per year from "
+        "hardware at scale"
+    )
     return PublishedComparison(
         a["epoch_llm_price_range"],
         a["epoch_llm_price_gpqa_gpt4"],
@@ -232,4 +242,5 @@ def published_comparison(inputs: Inputs, fixed: FixedCapability) -> PublishedCom
         hi,
         relation,
         sentence,
+        huang + ".",
     )

@@ -164,6 +164,7 @@ class MixtureOfExperts:
     moe_deepseek_union_x: float
     moe_deepseek_usd_per_mtok: float
     moe_deepseek_listed_output_usd_per_mtok: float
+    moe_deepseek_vs_listed: str
     table: pl.DataFrame
 
 
@@ -196,18 +197,30 @@ def mixture_of_experts(inputs: Inputs, p, fp: FirstPrinciples) -> MixtureOfExper
             )
     listed = find_model(inputs.prices, "DeepSeek-V3")
     g, d = out["GPT-4 (8k)"], out["DeepSeek-V3"]
-    return MixtureOfExperts(g[0], g[1], d[0], d[1], d[2], float(listed["output_usd_per_mtok"]), pl.DataFrame(rows))
+    out_price = float(listed["output_usd_per_mtok"])
+    vs = "above" if d[2] > out_price else "below"
+    return MixtureOfExperts(g[0], g[1], d[0], d[1], d[2], out_price, vs, pl.DataFrame(rows))
 
 
 # --------------------------------------------------------------------------- sensitivity
 @dataclass(frozen=True)
 class Sensitivity:
-    """Cost over GPU generation, weight format and batch; spread at the chapter's batch."""
+    """Cost over GPU generation, weight format and batch; spread at the chapter's batch.
+
+    The levers are cost ratios, each varying one thing from this run's configuration: batch 1 against
+    the largest batch of the grid (``sens_batch_lever_x``), the widest against the narrowest weight
+    format on this run's GPU (``sens_format_lever_x``), the dearest against the cheapest GPU at this
+    run's weight format (``sens_gpu_lever_x``); ``sens_largest_lever`` names the largest.
+    """
 
     sens_batch: int
     sens_best: str
     sens_worst: str
     sens_spread_x: float
+    sens_batch_lever_x: float
+    sens_format_lever_x: float
+    sens_gpu_lever_x: float
+    sens_largest_lever: str
     b200_price: float
     b200_price_basis: str
     grid: pl.DataFrame
@@ -228,11 +241,23 @@ def sensitivity(inputs: Inputs, p) -> Sensitivity:
     batch = float(min(SENSITIVITY_BATCHES, key=lambda b: abs(b - p.batch_size)))
     at = grid.filter(pl.col("batch_size") == batch).sort("usd_per_mtok", "gpu", "bytes_per_param")
     best, worst = at.row(0, named=True), at.row(-1, named=True)
+    mine = grid.filter(pl.col("gpu") == p.gpu)
+    fmt = mine.filter(pl.col("bytes_per_param") == SENSITIVITY_BYTES[1])
+    batch_lever = fmt["usd_per_mtok"].max() / fmt["usd_per_mtok"].min()
+    same_batch = mine.filter(pl.col("batch_size") == batch)["usd_per_mtok"]
+    fmt_lever = same_batch.max() / same_batch.min()
+    gpus_at = at.filter(pl.col("bytes_per_param") == SENSITIVITY_BYTES[1])["usd_per_mtok"]
+    gpu_lever = gpus_at.max() / gpus_at.min()
+    levers = {"batch size": batch_lever, "weight format": fmt_lever, "GPU generation": gpu_lever}
     return Sensitivity(
         int(batch),
         f"{best['usd_per_mtok']:.2f} USD/Mtok ({best['gpu']}, {best['weight_format']})",
         f"{worst['usd_per_mtok']:.2f} USD/Mtok ({worst['gpu']}, {worst['weight_format']})",
         worst["usd_per_mtok"] / best["usd_per_mtok"],
+        batch_lever,
+        fmt_lever,
+        gpu_lever,
+        max(levers, key=levers.get),
         prices["B200"].usd_per_gpu_hour,
         prices["B200"].note,
         grid,
