@@ -44,8 +44,8 @@ SAME_FIT_TOLERANCE: float = 0.02
 #: Published rates the chapter compares with (ids of data/curated/growth_rate_anchors.csv).
 PUBLISHED_RATE_IDS: tuple[str, ...] = ("epoch_llm_price_range", "epoch_llm_price_gpqa_gpt4", "a16z_llmflation")
 
-PRICES_SOURCE = "curated LLM API list prices (archived; most via Epoch AI's api_prices table)"
-EPOCH_SOURCE = "Epoch AI, llm-benchmark-efficiency results (CC BY)"
+PRICES_SOURCE = "archived API list prices (curated; most via Epoch AI)"
+EPOCH_SOURCE = "Epoch AI, llm-benchmark-efficiency (CC BY)"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ calendar day (2021-11-20 stays 2021-11-20 in New York).
 
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import polars as pl
 
@@ -18,6 +20,12 @@ from scalinglab.models.roofline import COMPUTE_UTILIZATION
 
 HW_SOURCE = ts.HW_SOURCE
 DATE_FORMAT = "%Y-%m-%d"
+#: Characters per title or subtitle line: charts stay inside a 390-px phone screen.
+LINE_CHARS = 52
+
+
+def _wrap(text: str) -> list[str]:
+    return textwrap.wrap(text, LINE_CHARS)
 
 
 def _utc_date(field: str = "date", title: str = "Date of the price") -> alt.X:
@@ -25,7 +33,7 @@ def _utc_date(field: str = "date", title: str = "Date of the price") -> alt.X:
         f"utcyearmonthdate({field}):T",
         title=title,
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%Y", formatType="utc"),
+        axis=alt.Axis(format="%Y"),
     )
 
 
@@ -75,10 +83,12 @@ def conventions_chart(c: tk.Claim, price_convention: str) -> alt.TopLevelMixin:
     )
     return charts.finish(
         bars + rule,
-        f"{c.claim_from} → {c.claim_to}: the drop under each price convention",
+        "The drop under each price convention",
         tk.PRICES_SOURCE,
-        subtitle=f"{c.claim_period_months:.1f} months; dark bar: {c.convention_label}; "
-        f"dashed line: {tk.CLAIMED_RATIO:g}x",
+        subtitle=_wrap(
+            f"{c.claim_from} → {c.claim_to}, {c.claim_period_months:.1f} months; dark bar: {c.convention_label}; "
+            f"dashed line: {tk.CLAIMED_RATIO:g}x"
+        ),
     )
 
 
@@ -152,9 +162,11 @@ def frontier_chart(
         f"Cheapest price at {b} ≥ {t:g}: {d.x_per_year:.1f}x cheaper per year",
         tk.PRICES_SOURCE,
         subtitle=[
-            f"Every price in the table; green steps: cheapest qualifying price; dashed: log-linear "
-            f"fit {d.start_date} to {d.end_date}",
-            f"{100 * d.fit.confidence_level:g}% interval {lo:.1f}-{hi:.1f}x per year from {d.fit.n} points",
+            *_wrap(
+                f"Every price in the table; green steps: cheapest qualifying price; dashed: log-linear "
+                f"fit {d.start_date} to {d.end_date}; {100 * d.fit.confidence_level:g}% interval "
+                f"{lo:.1f}-{hi:.1f}x per year from {d.fit.n} points"
+            ),
         ],
     )
 
@@ -164,7 +176,7 @@ def factors_chart(e: te.EpochComparison) -> alt.TopLevelMixin:
     df = e.all_factors
     order = df["fit"].to_list()
     base = alt.Chart(df).encode(
-        y=alt.Y("fit:N", title=None, sort=order, axis=alt.Axis(labelLimit=320)),
+        y=alt.Y("fit:N", title=None, sort=order, axis=alt.Axis(labelLimit=150)),
         color=alt.Color("source:N", title="Fit", scale=alt.Scale(range=[charts.OKABE_ITO[0], charts.OKABE_ITO[5]])),
     )
     title = "Price decline at fixed capability (x per year), log scale"
@@ -191,9 +203,11 @@ def factors_chart(e: te.EpochComparison) -> alt.TopLevelMixin:
     return charts.finish(
         bars + dots,
         "Declines at fixed capability depend on the task",
-        f"{tk.EPOCH_SOURCE}; {tk.PRICES_SOURCE}",
-        subtitle="Epoch's fits for every benchmark and reference model, with 90% intervals; ours at "
-        "this chapter's threshold",
+        tk.EPOCH_SOURCE,
+        subtitle=_wrap(
+            "Epoch's fits for every benchmark and reference model, with 90% intervals; ours at "
+            f"this chapter's threshold (prices: {tk.PRICES_SOURCE})"
+        ),
         height=420,
     )
 
@@ -243,9 +257,11 @@ def sensitivity_chart(s: ts.Sensitivity, fp: ts.FirstPrinciples, p) -> alt.TopLe
         f"Cost of a generated token, {p.active_params_billion:g}B active parameters",
         HW_SOURCE,
         subtitle=[
-            f"Roofline with KV-cache reads ({p.context_tokens:g} tokens of context): HBM utilisation "
-            f"{p.bandwidth_utilization:g}, compute utilisation {COMPUTE_UTILIZATION:g}; diamond: this run",
-            f"B200 at {s.b200_price:.2f} USD/GPU-hour ({s.b200_price_basis})",
+            *_wrap(
+                f"Roofline with KV-cache reads ({p.context_tokens:g} tokens of context): HBM utilisation "
+                f"{p.bandwidth_utilization:g}, compute utilisation {COMPUTE_UTILIZATION:g}; diamond: this run; "
+                f"B200 at {s.b200_price:.2f} USD/GPU-hour ({s.b200_price_basis})"
+            ),
         ],
     )
 
@@ -295,12 +311,14 @@ def waterfall_chart(d: ts.Decomposition, c: tk.Claim, p, fp: ts.FirstPrinciples)
     )
     return charts.finish(
         bars + text,
-        f"Decomposing {c.claim_ratio:.0f}x: {c.claim_from} → {c.claim_to}",
-        f"{tk.PRICES_SOURCE}; {HW_SOURCE}",
+        f"Decomposing the {c.claim_ratio:.0f}x drop",
+        HW_SOURCE,
         subtitle=[
-            f"A model under stated assumptions: {ts.BASELINE_GPU} in BF16 with {d.old_active_params:g}B "
-            f"active of {d.old_total_params:g}B → {p.gpu} in {fp.cost.weight_format} with "
-            f"{p.active_params_billion:g}B, batch {p.batch_size}",
-            "Residual = observed / product of the modelled factors",
+            *_wrap(
+                f"{c.claim_from} → {c.claim_to}. A model under stated assumptions: {ts.BASELINE_GPU} in BF16 "
+                f"with {d.old_active_params:g}B active of {d.old_total_params:g}B → {p.gpu} in "
+                f"{fp.cost.weight_format} with {p.active_params_billion:g}B, batch {p.batch_size}. Residual = "
+                f"observed / product of the modelled factors. Prices: {tk.PRICES_SOURCE}"
+            ),
         ],
     )

@@ -29,7 +29,7 @@ SENSITIVITY_BATCHES: tuple[int, ...] = tuple(2**k for k in range(11))
 #: The plausible range of a model size: this factor below and above each assumed size.
 SIZE_RANGE_FACTOR: float = 2.0
 LLAMA_CHECK_MODEL: str = "Llama 3.1 405B Instruct"
-HW_SOURCE = "curated NVIDIA spec table; Epoch AI hardware prices (CC BY)"
+HW_SOURCE = "NVIDIA specs (curated); Epoch AI GPU prices (CC BY)"
 
 
 def served_model(p) -> econ.ServedModel:
