@@ -68,6 +68,7 @@ class FirstPrinciples:
     fp_price_note: str
     fp_config: str
     fp_crossover_batch: float
+    fp_compute_utilization: float
     llama_fp_usd_per_mtok: float
     llama_listed_usd_per_mtok: float
     llama_listed_vendor: str
@@ -144,6 +145,7 @@ def first_principles(inputs: Inputs, p) -> FirstPrinciples:
         price.note,
         config,
         float(crossover),
+        roofline.COMPUTE_UTILIZATION,
         llama.usd_per_mtok,
         float(listed["output_usd_per_mtok"]),
         f"{listed['vendor']}, {listed['effective_date']}",
