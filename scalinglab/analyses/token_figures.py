@@ -33,7 +33,7 @@ def _utc_date(field: str = "date", title: str = "Date of the price") -> alt.X:
         f"utcyearmonthdate({field}):T",
         title=title,
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%Y"),
+        axis=alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1}),
     )
 
 
@@ -273,7 +273,7 @@ def waterfall_chart(d: ts.Decomposition, c: tk.Claim, p, fp: ts.FirstPrinciples)
         "step:N",
         title="Factor (applied left to right)",
         sort=wf["step"].to_list(),
-        axis=alt.Axis(labelAngle=0, labelLimit=110, labelOverlap=False),
+        axis=alt.Axis(labelAngle=-35, labelLimit=110, labelOverlap=False),
     )
     bars = (
         alt.Chart(wf)
@@ -310,7 +310,7 @@ def waterfall_chart(d: ts.Decomposition, c: tk.Claim, p, fp: ts.FirstPrinciples)
         )
     )
     return charts.finish(
-        bars + text,
+        (bars + text).properties(width=alt.Step(46)),
         f"Decomposing the {c.claim_ratio:.0f}x drop",
         HW_SOURCE,
         subtitle=[
