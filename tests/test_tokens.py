@@ -565,7 +565,8 @@ def test_claim_launch_price_and_exact_pairs(inputs, chapter):
     ls = tk.launch_scenario(inputs, c, "GPT-4 (8k)", "Gemini 1.5 Flash", "mean_in_out")
     assert ls.launch_ratio == pytest.approx(45 / 0.70)  # launch 0.35 / 1.05 -> mean 0.70: 64.3x
     assert ls.launch_period_months == pytest.approx(427 / 30.4375)  # 2023-03-14 to 2024-05-14
-    assert not tk.launch_scenario(inputs, c, "GPT-4 (8k)", "GPT-4o mini", "mean_in_out").launch_known
+    unknown = tk.launch_scenario(inputs, c, "GPT-4 (8k)", "GPT-4o mini", "mean_in_out")
+    assert not unknown.launch_known and unknown.table.height == 1 and "No launch price" in unknown.launch_sentence
     n = tk.near_pairs(inputs)
     pairs = list(zip(n.exact["from_model"], n.exact["to_model"], n.exact["convention"]))
     assert ("GPT-4 (8k)", "Gemini 1.5 Flash", "mean_in_out") in pairs

@@ -170,38 +170,43 @@ def launch_scenario(inputs: Inputs, c: Claim, from_model: str, to_model: str, pr
     """
     lp = LAUNCH_PRICES.get(find_model(inputs.prices, to_model, name="to_model")["model"])
     nan = float("nan")
+    first = {
+        "later_price": "first dated price in the table",
+        "date": c.claim_to.rsplit("(", 1)[1].rstrip(")"),
+        "to_usd_per_mtok": c.claim_to_usd_per_mtok,
+        "ratio": c.claim_ratio,
+        "months": c.claim_period_months,
+        "x_per_year": c.claim_x_per_year,
+    }
     if lp is None:
-        return LaunchScenario(
-            False,
-            nan,
-            nan,
-            nan,
-            nan,
-            "",
-            f"No launch price earlier than the table's first dated "
-            f"price is recorded for {to_model}; the drop above uses that first dated price.",
-            "",
-            pl.DataFrame(),
+        note = (
+            f"No launch price earlier than the table's first dated price is recorded for {to_model}; the drop "
+            "above uses that first dated price."
         )
+        return LaunchScenario(False, nan, nan, nan, nan, "", note, "", pl.DataFrame([first]))
     old = find_model(inputs.prices, from_model, name="from_model")
     to_price = price_usd_per_mtok(lp.input_usd_per_mtok, lp.output_usd_per_mtok, price_convention)
     ratio = c.claim_from_usd_per_mtok / to_price
     months = months_between(old["effective_date"], lp.date)
     x = ratio ** (12.0 / months) if months > 0 else nan
-    table = pl.DataFrame(
-        {
-            "later_price": ["first dated price in the table", "launch price (scenario)"],
-            "date": [c.claim_to.rsplit("(", 1)[1].rstrip(")"), lp.date.isoformat()],
-            "to_usd_per_mtok": [c.claim_to_usd_per_mtok, to_price],
-            "ratio": [c.claim_ratio, ratio],
-            "months": [c.claim_period_months, months],
-            "x_per_year": [c.claim_x_per_year, x],
-        }
+    launch = {
+        "later_price": "launch price (scenario)",
+        "date": lp.date.isoformat(),
+        "to_usd_per_mtok": to_price,
+        "ratio": ratio,
+        "months": months,
+        "x_per_year": x,
+    }
+    table = pl.DataFrame([first, launch])
+    verdict = (
+        f"the {c.claim_ratio:.0f}x needs the later price cut"
+        if ratio < c.claim_ratio
+        else "the drop does not depend on the later price cut"
     )
     sentence = (
         f"At its launch price ({lp.date.isoformat()}, {lp.input_usd_per_mtok:g} / {lp.output_usd_per_mtok:g} "
         f"USD/Mtok input / output) {lp.model} gives {ratio:.1f}x in {months:.1f} months instead of "
-        f"{c.claim_ratio:.1f}x: the {c.claim_ratio:.0f}x needs the later price cut."
+        f"{c.claim_ratio:.1f}x: {verdict}."
     )
     return LaunchScenario(True, to_price, ratio, months, x, lp.date.isoformat(), sentence, lp.source, table)
 
