@@ -69,7 +69,7 @@ def samples_table(include_proxy_rows: bool = True, results: pl.DataFrame | None 
     df = df.with_columns(
         (pl.col("proxy_folder") | pl.col("third_party_copy")).alias("proxy"),
         pl.when(pl.col("proxy_folder") & pl.col("third_party_copy"))
-        .then(pl.lit("-99.9 result stands in for -99; third-party copy of the v5.0 results"))
+        .then(pl.lit("-99.9 result standing in for -99, from the third-party v5.0 copy"))
         .when(pl.col("proxy_folder")).then(pl.lit("-99.9 result stands in for -99"))
         .when(pl.col("third_party_copy")).then(pl.lit("third-party copy of the v5.0 results"))
         .otherwise(None).alias("proxy_reason"),
@@ -258,6 +258,12 @@ class SeriesSpeedups:
     n_series: int
     n_proxy_values: int
     n_excluded_proxy_values: int
+    no_gain_below_x: float
+    server_vs_offline: str
+    system: str
+    accelerator: str
+    first_round: str
+    last_round: str
 
 
 def series_speedups(series: pl.DataFrame, n_excluded_proxy_values: int = 0) -> SeriesSpeedups:
@@ -268,6 +274,14 @@ def series_speedups(series: pl.DataFrame, n_excluded_proxy_values: int = 0) -> S
         v = last.filter((pl.col("workload") == workload) & (pl.col("scenario") == scenario))["speedup_vs_first_x"]
         return float(v[0]) if len(v) else float("nan")
 
+    both = [(span(w, "Server"), span(w, "Offline")) for w in LLM_WORKLOADS]
+    both = [(sv, of) for sv, of in both if sv == sv and of == of]  # drop nan
+    if not both:
+        server_vs_offline = "was not compared with Offline (one scenario or no LLM pair selected)"
+    elif all(sv > of for sv, of in both):
+        server_vs_offline = "gained more than Offline on every LLM benchmark with both scenarios"
+    else:
+        server_vs_offline = "did not gain more than Offline on every LLM benchmark with both scenarios"
     flat = last.filter(pl.col("speedup_vs_first_x") < NO_GAIN_BELOW_X).sort(["benchmark_name", "scenario"])
     text = ", ".join(f"{r['benchmark_name']} {r['scenario']} ({r['speedup_vs_first_x']:.2f}x, {r['round']} vs first)"
                      for r in flat.iter_rows(named=True))
@@ -276,6 +290,8 @@ def series_speedups(series: pl.DataFrame, n_excluded_proxy_values: int = 0) -> S
         llama2_offline_speedup_x=span("llama2-70b", "Offline"), llama2_server_speedup_x=span("llama2-70b", "Server"),
         flat_benchmarks=text or "none", n_flat=flat.height, n_series=last.height,
         n_proxy_values=int(series["proxy"].sum()), n_excluded_proxy_values=int(n_excluded_proxy_values),
+        no_gain_below_x=NO_GAIN_BELOW_X, server_vs_offline=server_vs_offline, system=series["system"][0], accelerator=series["accelerator"][0],
+        first_round=series.sort("publication_date")["round"][0], last_round=series.sort("publication_date")["round"][-1],
     )
 
 
@@ -384,24 +400,25 @@ def hw_sw_split(acc: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class HwSwSplit:
-    """The headline split (largest total in ``scenario``): ``hw_factor_x`` x ``sw_factor_x`` = ``total_factor_x``.
+    """The headline split (largest total in ``split_scenario``): ``hw_factor_x`` x ``sw_factor_x`` = ``total_factor_x``.
 
-    ``sw_factor_x_per_year`` annualises the software factor over ``sw_months``; ``hw_vs_sw`` is "larger" when one
-    GPU generation's hardware factor exceeds a year of software gains, else "smaller"; ``not_split`` lists GPU rounds
-    without an H100 value in the same round (derived, not official MLPerf results).
+    ``split_gpu`` in ``split_round`` against the H100 in ``split_base_round``; ``sw_factor_x_per_year`` annualises
+    the software factor over ``split_sw_months``; ``hw_vs_sw`` is "larger" when one GPU step's hardware factor
+    exceeds a year of software gains, else "smaller"; ``not_split`` lists GPU rounds without an H100 value in the
+    same round (derived, not official MLPerf results).
     """
 
     hw_factor_x: float
     sw_factor_x: float
     total_factor_x: float
-    gpu: str
-    round: str
-    base_round: str
-    scenario: str
-    sw_months: int
+    split_gpu: str
+    split_round: str
+    split_base_round: str
+    split_scenario: str
+    split_sw_months: int
     sw_factor_x_per_year: float
     hw_vs_sw: str
-    uses_proxy: bool
+    split_uses_proxy: bool
     not_split: str
 
 
@@ -420,8 +437,49 @@ def headline_split(acc: pl.DataFrame, split: pl.DataFrame, scenario: str) -> HwS
     per_year = r["sw_factor_x_per_year"] if r["sw_factor_x_per_year"] is not None else float("nan")
     return HwSwSplit(
         hw_factor_x=float(r["hw_factor_x"]), sw_factor_x=float(r["sw_factor_x"]),
-        total_factor_x=float(r["total_factor_x"]), gpu=r["gpu"], round=r["round"], base_round=r["base_round"],
-        scenario=s, sw_months=int(r["sw_months"]), sw_factor_x_per_year=float(per_year),
-        hw_vs_sw="larger" if r["hw_factor_x"] > per_year else "smaller", uses_proxy=bool(r["uses_proxy"]),
-        not_split=not_split,
+        total_factor_x=float(r["total_factor_x"]), split_gpu=r["gpu"], split_round=r["round"],
+        split_base_round=r["base_round"], split_scenario=s, split_sw_months=int(r["sw_months"]),
+        sw_factor_x_per_year=float(per_year),
+        hw_vs_sw=("not comparable (no later H100 round)" if r["sw_factor_x_per_year"] is None
+                  else "larger" if r["hw_factor_x"] > per_year else "smaller"),
+        split_uses_proxy=bool(r["uses_proxy"]), not_split=not_split,
+    )
+
+
+# ---------------------------------------------------------------------------
+# the chapter in one call
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SoftwareSpeedupChapter:
+    """Everything the chapter shows: frames for the chart and tables, typed results for the prose."""
+
+    series: pl.DataFrame
+    pairs: pl.DataFrame
+    spans: SeriesSpeedups
+    claim: ClaimCheck
+    accelerators: pl.DataFrame
+    split: pl.DataFrame
+    headline: HwSwSplit
+    llm_range: SoftwareSpeedupRange
+    n_excluded_proxy_values: int
+
+
+def run(system: str = H100_SYSTEM, benchmarks: list[str] | tuple[str, ...] = tuple(WORKLOAD_NAMES),
+        scenario: str = "both", window_months: int = 12, claimed_speedup_x: float = 5.0,
+        include_proxy_rows: bool = True) -> SoftwareSpeedupChapter:
+    """Compute the chapter for validated parameters (see ``scalinglab/book/schemas/software_speedup.py``).
+
+    The LLM range is always that of the DGX H100 (the figure the token-cost chapter uses), with the same window and
+    proxy choice. Raises ``ParameterError`` (``window_months``) when the window holds no pair of rounds.
+    """
+    excluded = 0 if include_proxy_rows else excluded_proxy_rows(system, benchmarks, scenario)
+    series = round_series(select(system, benchmarks, scenario, include_proxy_rows))
+    acc = per_accelerator(scenario, include_proxy_rows)
+    split = hw_sw_split(acc)
+    return SoftwareSpeedupChapter(
+        series=series, pairs=window_pairs(series, window_months), spans=series_speedups(series, excluded),
+        claim=check_claim(series, window_months, claimed_speedup_x), accelerators=acc, split=split,
+        headline=headline_split(acc, split, scenario),
+        llm_range=llm_software_speedup_range(window_months, include_proxy_rows),
+        n_excluded_proxy_values=excluded,
     )

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scalinglab.data.loaders import read_resource, _fail
-from scalinglab.errors import DataFormatError
+from scalinglab.data.loaders import _fail, read_resource
 from scalinglab.paths import DATA_DIR
 
 #: Resource name in ``data/datapackage.json``.
@@ -93,4 +92,4 @@ def load_mlperf_inference(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     return df.sort(["publication_date", "system", "benchmark", "scenario", "metric", "log_field"], maintain_order=True)
 
 
-__all__ = ["MLPERF_RESOURCE", "MLPERF_SCENARIOS", "MLPERF_METRICS", "load_mlperf_inference", "DataFormatError"]
+__all__ = ["MLPERF_METRICS", "MLPERF_RESOURCE", "MLPERF_SCENARIOS", "load_mlperf_inference"]
