@@ -44,7 +44,7 @@ def test_decline_factor_for_falling_prices():
 
 def test_piecewise_finds_known_break():
     x = np.arange(1985, 2021, 0.5)
-    y = np.where(x < 2004, 1.5 ** (x - 1985), 1.5 ** 19 * 1.05 ** (x - 2004))
+    y = np.where(x < 2004, 1.5 ** (x - 1985), 1.5**19 * 1.05 ** (x - 2004))
     pf = fits.fit_piecewise_loglinear(x, y * np.exp(np.random.default_rng(0).normal(0, 0.02, x.size)))
     assert pf.detected
     assert pf.break_x == pytest.approx(2004.0, abs=0.6)
@@ -55,10 +55,13 @@ def test_piecewise_finds_known_break():
 def test_piecewise_fixed_break_and_fast_search_agrees_with_brute_force():
     rng = np.random.default_rng(3)
     x = np.sort(rng.uniform(1980, 2020, 40))
-    y = np.exp(rng.normal(0, 1, 40)) * np.where(x < 2000, 1.3 ** (x - 1980), 1.3 ** 20)
+    y = np.exp(rng.normal(0, 1, 40)) * np.where(x < 2000, 1.3 ** (x - 1980), 1.3**20)
     pf = fits.fit_piecewise_loglinear(x, y)
-    best = min((fits._sse(x[x < b], np.log(y[x < b])) + fits._sse(x[x >= b], np.log(y[x >= b])), b)
-               for b in np.unique(x) if (x < b).sum() >= 3 and (x >= b).sum() >= 3)
+    best = min(
+        (fits._sse(x[x < b], np.log(y[x < b])) + fits._sse(x[x >= b], np.log(y[x >= b])), b)
+        for b in np.unique(x)
+        if (x < b).sum() >= 3 and (x >= b).sum() >= 3
+    )
     assert pf.break_x == best[1]
     assert pf.sse == pytest.approx(best[0])
     fixed = fits.fit_piecewise_loglinear(x, y, break_x=2000.0)
@@ -67,18 +70,21 @@ def test_piecewise_fixed_break_and_fast_search_agrees_with_brute_force():
 
 def test_bootstrap_break_is_seeded():
     x = np.arange(1985, 2021, 0.5)
-    y = np.where(x < 2004, 1.5 ** (x - 1985), 1.5 ** 19) * np.exp(np.random.default_rng(0).normal(0, 0.1, x.size))
+    y = np.where(x < 2004, 1.5 ** (x - 1985), 1.5**19) * np.exp(np.random.default_rng(0).normal(0, 0.1, x.size))
     a = fits.bootstrap_break(x, y, n_boot=100, seed=7)
     assert a == fits.bootstrap_break(x, y, n_boot=100, seed=7)
     assert a[0] <= 2004.5 <= a[1] + 1
 
 
-@pytest.mark.parametrize("x,y,msg", [
-    ([1, 2], [1, 2], "at least 3"),
-    ([1, 2, 3], [1, 0, 2], "positive"),
-    ([1, 1, 1], [1, 2, 3], "equal"),
-    ([1, 2, 3], [1, float("nan"), 3], "finite"),
-])
+@pytest.mark.parametrize(
+    "x,y,msg",
+    [
+        ([1, 2], [1, 2], "at least 3"),
+        ([1, 2, 3], [1, 0, 2], "positive"),
+        ([1, 1, 1], [1, 2, 3], "equal"),
+        ([1, 2, 3], [1, float("nan"), 3], "finite"),
+    ],
+)
 def test_fit_rejects_bad_input(x, y, msg):
     with pytest.raises(ValueError, match=msg):
         fits.fit_loglinear(x, y)
@@ -101,3 +107,18 @@ def test_min_span_rejects_a_segment_of_a_few_weeks():
     assert spanned.after.x_max - spanned.after.x_min >= 3.0
     with pytest.raises(ValueError, match="spanning"):
         fits.fit_piecewise_loglinear(x[-6:], y[-6:], min_span=3.0)
+
+
+def test_compare_slopes_by_hand():
+    f = fits.fit_loglinear([0, 1, 2], [1, 2, 4])
+    a = fits.LogLinearFit(0.3, 0.0, (0.2, 0.4), 0.95, 10, 1.0, 0, 1, slope_stderr=0.03)
+    b = fits.LogLinearFit(0.4, 0.0, (0.3, 0.5), 0.95, 10, 1.0, 0, 1, slope_stderr=0.04)
+    d = fits.compare_slopes(a, b, 0.95)
+    half = 1.959963984540054 * 0.05  # z_0.975 * sqrt(0.03^2 + 0.04^2)
+    assert d.difference == pytest.approx(0.1)
+    assert (d.ci_low, d.ci_high) == pytest.approx((0.1 - half, 0.1 + half))
+    assert d.word == "faster" and fits.compare_slopes(b, a).word == "slower"
+    assert fits.compare_slopes(a, a).word == "no different"
+    with pytest.raises(ValueError, match="slope_stderr"):
+        fits.compare_slopes(a, fits.LogLinearFit(0.1, 0, (0, 0.2), 0.95, 3, 1, 0, 1))
+    assert f.slope_stderr == pytest.approx(0.0, abs=1e-12)  # an exact exponential

@@ -12,10 +12,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalinglab.models import precision as P
 from scalinglab.errors import ParameterError
+from scalinglab.models import precision as P
 
-SMALL = ["bfloat16", "float8_e4m3fn", "float8_e5m2", "float6_e2m3fn", "float6_e3m2fn", "float4_e2m1fn"]
+SMALL = [
+    "bfloat16",
+    "float8_e4m3fn",
+    "float8_e5m2",
+    "float6_e2m3fn",
+    "float6_e3m2fn",
+    "float4_e2m1fn",
+]
 BLOCK_SCHEMES = ["mxfp8", "mxfp6", "mxfp4", "nvfp4"]
 
 
@@ -30,7 +37,7 @@ def ref_round(x: np.ndarray, f: P.FormatInfo) -> np.ndarray:
 
 
 def all_finite_values(f: P.FormatInfo) -> np.ndarray:
-    codes = np.arange(2 ** f.bits, dtype=np.uint16 if f.bits == 16 else np.uint8)
+    codes = np.arange(2**f.bits, dtype=np.uint16 if f.bits == 16 else np.uint8)
     with np.errstate(invalid="ignore"):
         v = codes.view(f.dtype).astype(np.float64)
     return np.unique(v[np.isfinite(v)])
@@ -45,9 +52,17 @@ def rel_err(q: np.ndarray, x: np.ndarray) -> float:
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "name, log2_u",
-    [("float64", -53), ("float32", -24), ("float16", -11), ("bfloat16", -8),
-     ("float8_e4m3fn", -4), ("float8_e5m2", -3), ("float6_e2m3fn", -4),
-     ("float6_e3m2fn", -3), ("float4_e2m1fn", -2)],
+    [
+        ("float64", -53),
+        ("float32", -24),
+        ("float16", -11),
+        ("bfloat16", -8),
+        ("float8_e4m3fn", -4),
+        ("float8_e5m2", -3),
+        ("float6_e2m3fn", -4),
+        ("float6_e3m2fn", -3),
+        ("float4_e2m1fn", -2),
+    ],
 )
 def test_unit_roundoff_from_finfo(name, log2_u):
     dtype = getattr(ml_dtypes, name, None) or getattr(np, name)
@@ -58,9 +73,15 @@ def test_unit_roundoff_from_finfo(name, log2_u):
 
 def test_format_table_max_and_overflow_kind():
     F = P.FORMATS
-    assert (F["float8_e4m3fn"].max_finite, F["float8_e4m3fn"].overflow) == (448.0, "nan")
+    assert (F["float8_e4m3fn"].max_finite, F["float8_e4m3fn"].overflow) == (
+        448.0,
+        "nan",
+    )
     assert (F["float8_e5m2"].max_finite, F["float8_e5m2"].overflow) == (57344.0, "inf")
-    assert (F["float4_e2m1fn"].max_finite, F["float4_e2m1fn"].overflow) == (6.0, "saturate")
+    assert (F["float4_e2m1fn"].max_finite, F["float4_e2m1fn"].overflow) == (
+        6.0,
+        "saturate",
+    )
     assert F["float6_e2m3fn"].max_finite == 7.5 and F["float6_e3m2fn"].max_finite == 28.0
     # emax_elem of the MX spec (Table 1): e4m3 8, e5m2 15, e2m3 2, e3m2 4, e2m1 2
     assert [F[n].emax for n in SMALL[1:]] == [8, 15, 2, 4, 2]
@@ -86,8 +107,16 @@ def test_rounding_matches_reference_at_every_midpoint(name):
     f = P.FORMATS[name]
     v = all_finite_values(f)
     mid = (v[:-1] + v[1:]) / 2
-    x = np.concatenate([v, mid, np.nextafter(mid, np.inf), np.nextafter(mid, -np.inf),
-                        mid * (1 + 2.0**-40), mid * (1 - 2.0**-40)])
+    x = np.concatenate(
+        [
+            v,
+            mid,
+            np.nextafter(mid, np.inf),
+            np.nextafter(mid, -np.inf),
+            mid * (1 + 2.0**-40),
+            mid * (1 - 2.0**-40),
+        ]
+    )
     x = x[np.abs(x) < f.overflow_threshold]
     np.testing.assert_array_equal(P.quantize(x, name).values, ref_round(x, f))
     np.testing.assert_array_equal(P.quantize(v, name).values, v)  # representable values are fixed
@@ -165,15 +194,22 @@ def test_saturate_flag_clamps_nan_and_inf_formats():
 # block scaling
 # ---------------------------------------------------------------------------
 @settings(max_examples=40, deadline=None)
-@given(st.sampled_from(BLOCK_SCHEMES + ["float8_e4m3fn", "float4_e2m1fn"]),
-       st.integers(0, 2**32 - 1), st.floats(1.0, 30.0), st.integers(1, 4))
+@given(
+    st.sampled_from(BLOCK_SCHEMES + ["float8_e4m3fn", "float4_e2m1fn"]),
+    st.integers(0, 2**32 - 1),
+    st.floats(1.0, 30.0),
+    st.integers(1, 4),
+)
 def test_block_quantization_is_exactly_representable(scheme, seed, dof, rows):
     x = P.random_inputs((rows, 128), "student_t", dof, seed)
     s = P.get_scheme(scheme)
     q = P.quantize_scaled(x, scheme)
     # elements are values of the element format
     np.testing.assert_array_equal(P.quantize(q.elements, s.fmt).values, q.elements)
-    np.testing.assert_array_equal(q.values, q.elements * np.repeat(q.block_scale, 128 // q.block_scale.shape[1], 1) * q.tensor_scale)
+    np.testing.assert_array_equal(
+        q.values,
+        q.elements * np.repeat(q.block_scale, 128 // q.block_scale.shape[1], 1) * q.tensor_scale,
+    )
     # scales live in their formats: E8M0 (MX), E4M3 and FP32 (NVFP4), FP32 (per tensor)
     if s.scaling == "mx":
         bs = q.block_scale
@@ -396,3 +432,52 @@ def test_theory_bounds():
     assert P.gamma_tilde_probability(1, u, lam) == pytest.approx(1 - 2 * math.exp(-18 * (1 - u) ** 2))
     assert 0.99 < P.gamma_tilde_probability(1000, u, lam) < 1.0
     assert P.gamma_tilde_probability(10**12, u, 1.0) == 0.0
+
+
+# ---------------------------------------------------------------------------
+# MX shared-scale rounding: OCP reference (down) against rounded up
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "amax, floor_scale, ceil_scale",
+    [
+        (460.0, 1.0, 2.0),  # floor(log2 460) - 8 = 0; ceil(log2(460 / 448)) = 1
+        (448.0, 1.0, 1.0),  # exactly the largest E4M3 value: both give 2^0
+        (300.0, 1.0, 1.0),  # 300 / 448 < 1: ceil gives 2^0 as well
+        (1000.0, 2.0, 4.0),  # floor(log2 1000) - 8 = 1; 1000 / 448 = 2.23 -> 2^2
+        (
+            0.75,
+            2.0**-9,
+            2.0**-9,
+        ),  # floor(log2 0.75) - 8 = -9; 0.75 / 448 = 2^-9.2 -> 2^-9
+    ],
+)
+def test_mx_scale_rounding_hand_computed(amax, floor_scale, ceil_scale):
+    x = np.full((1, 32), 0.5 * amax / 448)
+    x[0, 3] = amax
+    down, up = (
+        P.quantize_scaled(x, "mxfp8", axis=1),
+        P.quantize_scaled(x, "mxfp8_ceil", axis=1),
+    )
+    assert down.block_scale[0, 0] == floor_scale and up.block_scale[0, 0] == ceil_scale
+    assert up.n_overflow == 0 and np.abs(up.elements).max() <= 448
+    assert down.n_overflow == (1 if amax / floor_scale > 448 + 16 else 0)  # 460 rounds to 448, not clamped
+
+
+def test_mx_reference_scale_clamps_and_rounding_up_does_not():
+    x = np.zeros((1, 32))
+    x[0, 0] = 500.0  # floor scale 2^0: 500 > 448 + ulp/2 -> clamped to 448
+    down, up = (
+        P.quantize_scaled(x, "mxfp8", axis=1),
+        P.quantize_scaled(x, "mxfp8_ceil", axis=1),
+    )
+    assert down.values[0, 0] == 448.0 and down.n_overflow == 1
+    assert up.values[0, 0] == 512.0 and up.n_overflow == 0  # 500 / 2 = 250 -> e4m3 256 -> 512
+
+
+def test_scheme_constants():
+    assert P.SCHEMES["mxfp8_ceil"].scale_rounding == "ceil" and P.SCHEMES["mxfp8"].scale_rounding == "floor"
+    assert P.SCHEMES["nvfp4"].block_size == P.NVFP4_BLOCK_SIZE == 16
+    assert P.SCHEMES["mxfp4"].block_size == P.MX_BLOCK_SIZE == 32
+    with pytest.raises(ParameterError) as exc:
+        P.get_scheme(P.Scheme("x", "float8_e4m3fn", "mx", 32, "nearest"))
+    assert exc.value.name == "scale_rounding"

@@ -1,4 +1,6 @@
-"""Tests for scalinglab.tokens: conventions, fixed-capability declines, first principles."""
+"""Token chapter: price analysis, rental prices, the roofline (MoE, KV cache), serving economics, chapter results.
+
+Hand-computed cases; the notebook runs are in test_token_notebook.py."""
 
 from __future__ import annotations
 
@@ -10,13 +12,17 @@ import polars as pl
 import pytest
 
 from scalinglab.analyses import token_cost_drop as tk
+from scalinglab.analyses import token_economics as econ
+from scalinglab.analyses import token_epoch as te
+from scalinglab.analyses import token_serving as ts
+from scalinglab.data import prices as dp
 from scalinglab.errors import ParameterError
+from scalinglab.models import roofline as rf
 from scalinglab.models.fits import fit_loglinear
 from scalinglab.paths import DATA_DIR
 
 PRICES_CSV = DATA_DIR / "curated" / "llm_api_price_points.csv"
 EPOCH_DIR = DATA_DIR / "epoch-llm-inference-prices" / "results"
-HW_CSV = DATA_DIR / "epoch-ml-hardware" / "hardware_prices.csv"
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +36,18 @@ def epoch_results() -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def hardware_prices() -> pl.DataFrame:
-    return pl.read_csv(HW_CSV, infer_schema_length=0)
+def inputs() -> tk.Inputs:
+    return tk.load_inputs()
+
+
+@pytest.fixture(scope="module")
+def hardware_prices(inputs) -> pl.DataFrame:
+    return inputs.hardware_prices
+
+
+@pytest.fixture(scope="module")
+def specs(inputs) -> pl.DataFrame:
+    return inputs.specs
 
 
 # --------------------------------------------------------------------------- the shipped table
@@ -72,10 +88,13 @@ def test_unknown_convention_lists_the_allowed_ones():
         tk.check_convention("median", name="price_convention")
 
 
-@pytest.mark.parametrize("arg,kwargs", [
-    ("input_usd_per_mtok", dict(input_usd_per_mtok=0, output_usd_per_mtok=1)),
-    ("output_usd_per_mtok", dict(input_usd_per_mtok=1, output_usd_per_mtok=-2)),
-])
+@pytest.mark.parametrize(
+    "arg,kwargs",
+    [
+        ("input_usd_per_mtok", dict(input_usd_per_mtok=0, output_usd_per_mtok=1)),
+        ("output_usd_per_mtok", dict(input_usd_per_mtok=1, output_usd_per_mtok=-2)),
+    ],
+)
 def test_non_positive_price_names_the_argument(arg, kwargs):
     with pytest.raises(ParameterError) as err:
         tk.price_usd_per_mtok(convention="mean_in_out", **kwargs)
@@ -116,7 +135,7 @@ def test_model_lookup_takes_the_earliest_row_or_a_version(prices):
     later = tk.find_model(prices, "gpt-4o-2024-08-06")
     assert later["effective_date"] == dt.date(2024, 8, 6) and later["input_usd_per_mtok"] == 2.5
     davinci = tk.find_model(prices, "GPT-3 175B (davinci)")
-    assert davinci["input_usd_per_mtok"] == 60  # launch, not the 2022 cut to 20
+    assert davinci["input_usd_per_mtok"] == 60  # first dated price, not the 2022 cut to 20
 
 
 def test_unknown_model_suggests_close_names(prices):
@@ -152,13 +171,15 @@ def test_pairs_near_240_include_the_claim_and_flag_capability(prices):
 
 
 def test_pairs_near_on_a_hand_built_frame():
-    frame = pl.DataFrame({
-        "effective_date": ["2023-01-01", "2024-01-01", "2024-01-01"],
-        "model": ["Big", "Small", "Equal"],
-        "input_usd_per_mtok": [24.0, 0.1, 0.2],
-        "output_usd_per_mtok": [24.0, 0.1, 0.2],
-        "mmlu": [80.0, 70.0, 80.0],
-    })
+    frame = pl.DataFrame(
+        {
+            "effective_date": ["2023-01-01", "2024-01-01", "2024-01-01"],
+            "model": ["Big", "Small", "Equal"],
+            "input_usd_per_mtok": [24.0, 0.1, 0.2],
+            "output_usd_per_mtok": [24.0, 0.1, 0.2],
+            "mmlu": [80.0, 70.0, 80.0],
+        }
+    )
     near = tk.pairs_near(frame, 240, tolerance=0.01, conventions=["input"])
     assert near.height == 1  # Big -> Small is 240; Big -> Equal is 120; same-day pairs skipped
     row = near.row(0, named=True)
@@ -179,8 +200,9 @@ def _synthetic(decline: float = 10.0) -> pl.DataFrame:
     rows.append((dt.date(2024, 1, 15), "pricey-but-good", 500.0, 95.0))  # never the cheapest
     rows.append((dt.date(2024, 2, 1), "unscored", 0.001, None))  # no score: never qualifies
     return pl.DataFrame(
-        rows, schema={"effective_date": pl.Date, "model": pl.String, "input_usd_per_mtok": pl.Float64,
-                      "mmlu": pl.Float64}, orient="row",
+        rows,
+        schema={"effective_date": pl.Date, "model": pl.String, "input_usd_per_mtok": pl.Float64, "mmlu": pl.Float64},
+        orient="row",
     ).with_columns(pl.col("input_usd_per_mtok").alias("output_usd_per_mtok"))
 
 
@@ -201,13 +223,15 @@ def test_decline_fit_with_noise_brackets_the_truth():
     days = np.sort(rng.choice(np.arange(0, 1500), size=25, replace=False))
     years = days / 365.25
     price = 50.0 * 10.0 ** (-years) * np.exp(rng.normal(0, 0.2, size=days.size))
-    frame = pl.DataFrame({
-        "effective_date": [base + dt.timedelta(days=int(d)) for d in days],
-        "model": [f"m{i}" for i in range(days.size)],
-        "input_usd_per_mtok": price,
-        "output_usd_per_mtok": price,
-        "mmlu": np.full(days.size, 90.0),
-    })
+    frame = pl.DataFrame(
+        {
+            "effective_date": [base + dt.timedelta(days=int(d)) for d in days],
+            "model": [f"m{i}" for i in range(days.size)],
+            "input_usd_per_mtok": price,
+            "output_usd_per_mtok": price,
+            "mmlu": np.full(days.size, 90.0),
+        }
+    )
     result = tk.fixed_capability_decline(frame, 90, base, base + dt.timedelta(days=1500), "input")
     low, high = result.x_per_year_ci
     assert low < 10.0 < high
@@ -215,15 +239,18 @@ def test_decline_fit_with_noise_brackets_the_truth():
 
 
 def test_frontier_is_a_running_minimum_that_stays_available():
-    frame = pl.DataFrame({
-        "effective_date": ["2022-06-01", "2023-01-01", "2023-06-01", "2024-01-01"],
-        "model": ["early", "A", "B", "C"],
-        "input_usd_per_mtok": [8.0, 10.0, 4.0, 6.0],
-        "output_usd_per_mtok": [8.0, 10.0, 4.0, 6.0],
-        "mmlu": [90.0, 90.0, 90.0, 90.0],
-    })
-    front = tk.fixed_capability_frontier(frame, 85, start_date=dt.date(2023, 1, 1), end_date="2024-06-30",
-                                         price_convention="input")
+    frame = pl.DataFrame(
+        {
+            "effective_date": ["2022-06-01", "2023-01-01", "2023-06-01", "2024-01-01"],
+            "model": ["early", "A", "B", "C"],
+            "input_usd_per_mtok": [8.0, 10.0, 4.0, 6.0],
+            "output_usd_per_mtok": [8.0, 10.0, 4.0, 6.0],
+            "mmlu": [90.0, 90.0, 90.0, 90.0],
+        }
+    )
+    front = tk.fixed_capability_frontier(
+        frame, 85, start_date=dt.date(2023, 1, 1), end_date="2024-06-30", price_convention="input"
+    )
     # 'early' (8.0, before the window) stays available, so A at 10 does not raise the frontier;
     # C at 6 comes after B at 4, so the frontier stays 4
     assert front["usd_per_mtok"].to_list() == [8.0, 4.0, 4.0]
@@ -262,289 +289,354 @@ def test_fixed_capability_decline_at_gpt4_level_on_the_curated_table(prices):
 
 
 # --------------------------------------------------------------------------- Epoch's factors
-def test_epoch_factor_lookup(epoch_results):
-    f = tk.epoch_decline_factor(epoch_results, "mmlu", 86)
-    assert f is not None
+def test_epoch_factor_lookup_from_the_loader(inputs):
+    f = dp.epoch_factor_from_fits(inputs.epoch_fits, "mmlu", 86)
     assert f.threshold_model == "GPT-4-0314" and f.sample_size == 5
     assert f.x_per_year == pytest.approx(15.85676156770196)
-    assert f.ci90 == pytest.approx((4.085681392676409, 61.54099237048954))
+    assert (f.ci90_low, f.ci90_high) == pytest.approx((4.085681392676409, 61.54099237048954))
     assert f.end_date == dt.date(2025, 2, 5)
-    assert tk.epoch_decline_factor(epoch_results, "MMLU", 85.0) is None
-    assert tk.epoch_decline_factor(epoch_results, "LMSys Chatbot Arena ELO", 1186).x_per_year == pytest.approx(
-        75.31861757587912)
+    assert dp.epoch_factor_from_fits(inputs.epoch_fits, "MMLU", 85.0) is None
+    assert dp.epoch_thresholds(inputs.epoch_fits, "MMLU") == [43.9, 64.8, 68.0, 86.0, 87.0]
 
 
-def test_parse_interval():
-    assert tk.parse_interval("[8.28, 16.7]") == (8.28, 16.7)
-    assert tk.parse_interval("[1106.0, inf]") == (1106.0, math.inf)
-    with pytest.raises(ValueError):
-        tk.parse_interval("8.28 - 16.7")
-
-
-def test_our_fit_reproduces_epochs_factors_from_their_points(epoch_results):
+def test_our_fit_reproduces_epochs_factors_from_their_points(inputs):
     # Epoch fit ln(price) on days / 365 with a 90 % t-interval; same method, same numbers
     data = pl.read_csv(EPOCH_DIR / "lowest_price_models_data.csv")
-    for row in epoch_results.iter_rows(named=True):
+    for row in inputs.epoch_fits.iter_rows(named=True):
         pts = data.filter(pl.col("bench") == row["bench"], pl.col("threshold_model") == row["threshold_model"])
         days = (pts["Release Date"].str.to_date() - dt.date(1970, 1, 1)).dt.total_days().to_numpy()
         fit = fit_loglinear(days / 365.0, pts["USD per 1M Tokens"].to_numpy(), confidence_level=0.90)
-        assert pts.height == row["sample_size"]
-        assert fit.decline_factor_per_year == pytest.approx(row["price_reduction_factor_per_year"], rel=1e-8)
+        assert fit.decline_factor_per_year == pytest.approx(row["decline_x_per_year"], rel=1e-8)
         assert fit.decline_factor_per_year_ci == pytest.approx(
-            tk.parse_interval(row["price_reduction_factor_per_year_90_ci"]), rel=1e-8)
+            (row["decline_x_per_year_ci90_low"], row["decline_x_per_year_ci90_high"]), rel=1e-8
+        )
 
 
-# --------------------------------------------------------------------------- first principles
-def test_decode_throughput_memory_bound_hand_case():
-    # memory: batch 8 * 2e12 B/s * 0.5 / (10e9 params * 2 B) = 8e12 / 2e10 = 400 tok/s
-    # compute: 100e12 FLOP/s * 0.4 / (2 * 10e9) = 4e13 / 2e10 = 2000 tok/s  -> min 400
-    kw = dict(hbm_bandwidth_tb_s=2.0, active_params_billion=10.0, bytes_per_param=2.0,
-              bandwidth_utilization=0.5, dense_tflops=100.0, compute_utilization=0.4)
-    tps = tk.decode_tokens_per_s_per_gpu(batch_size=8, **kw)
-    assert tps == pytest.approx(400.0)
-    assert tk.decode_throughput(batch_size=8, **kw).bound == "memory"
-    # 1.44 USD/h / (400 tok/s * 3600 s/h) * 1e6 = 1.44 / 1.44e6 * 1e6 = 1.00 USD per Mtok
-    assert tk.usd_per_mtok(1.44, tps) == pytest.approx(1.0)
-    # batch 64: memory 3200 tok/s > compute 2000 tok/s -> compute-bound
-    t64 = tk.decode_throughput(batch_size=64, **kw)
-    assert t64.memory_bound == pytest.approx(3200.0) and t64.tokens_per_s == pytest.approx(2000.0)
-    assert t64.bound == "compute"
-    # 7.2 USD/h / (2000 * 3600) * 1e6 = 1.00 USD per Mtok
-    assert tk.usd_per_mtok(7.2, t64.tokens_per_s) == pytest.approx(1.0)
+# --------------------------------------------------------------------------- the roofline
+KW = dict(
+    hbm_bandwidth_tb_s=2.0,
+    active_params_billion=10.0,
+    bytes_per_param=2.0,
+    bandwidth_utilization=0.5,
+    dense_tflops=100.0,
+    compute_utilization=0.4,
+)
 
 
-def test_decode_throughput_with_kv_cache_traffic():
-    # weights 10e9 * 2 = 2e10 B; KV 2.5e9 B per sequence * 8 = 2e10 B; step reads 4e10 B
-    # 8 * 2e12 * 0.5 / 4e10 = 200 tok/s (half the KV-free 400)
-    tps = tk.decode_tokens_per_s_per_gpu(2.0, 10.0, 2.0, 8, 0.5, 100.0, 0.4, kv_cache_bytes_per_sequence=2.5e9)
-    assert tps == pytest.approx(200.0)
+def test_decode_throughput_hand_cases():
+    # memory: 8 * 2e12 B/s * 0.5 / (10e9 params * 2 B) = 400 tok/s; compute: 100e12 * 0.4 / 2e10 = 2000
+    t = rf.decode_throughput(batch_size=8, **KW)
+    assert t.tokens_per_s == pytest.approx(400.0) and t.bound == "memory"
+    assert rf.usd_per_mtok(1.44, t.tokens_per_s) == pytest.approx(1.0)  # 1.44 / (400 * 3600) * 1e6
+    t64 = rf.decode_throughput(batch_size=64, **KW)  # memory 3200 > compute 2000
+    assert t64.memory_bound_tokens_per_s == pytest.approx(3200.0) and t64.bound == "compute"
+    # KV: 8 sequences x 1000 tokens x 2.5e6 B = 2e10 B, as much as the weights: half the throughput
+    assert rf.decode_throughput(
+        batch_size=8, context_tokens=1000, kv_bytes_per_token=2.5e6, **KW
+    ).tokens_per_s == pytest.approx(200.0)
+    # vectorised over the batch
+    many = rf.decode_throughput(batch_size=np.array([8, 64]), **KW)
+    assert list(many.tokens_per_s) == pytest.approx([400.0, 2000.0]) and list(many.bound) == ["memory", "compute"]
 
 
-def test_h100_fp8_example():
-    # H100 SXM: 3.35 TB/s, 1979 dense FP8 TFLOP/s; 70B active params at 1 byte, batch 32, 80 % / 50 %
-    # memory: 32 * 3.35e12 * 0.8 / 70e9 = 1225.1 tok/s; compute: 1979e12 * 0.5 / 140e9 = 7067.9 tok/s
-    tps = tk.decode_tokens_per_s_per_gpu(3.35, 70, 1, 32, 0.8, 1979, 0.5)
-    assert tps == pytest.approx(32 * 3.35e12 * 0.8 / 70e9)
-    assert tps == pytest.approx(1225.14, rel=1e-5)
-    # at 3.95 USD/h: 3.95 / (1225.14 * 3600) * 1e6 = 0.8956 USD per Mtok
-    assert tk.usd_per_mtok(3.95, tps) == pytest.approx(0.8956, rel=1e-4)
-
-
-@pytest.mark.parametrize("name,value", [
-    ("hbm_bandwidth_tb_s", 0), ("active_params_billion", -1), ("bytes_per_param", 0),
-    ("batch_size", 0), ("bandwidth_utilization", 1.5), ("dense_tflops", float("nan")),
-    ("compute_utilization", 0), ("kv_cache_bytes_per_sequence", -1.0),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("hbm_bandwidth_tb_s", 0),
+        ("active_params_billion", -1),
+        ("bytes_per_param", 0),
+        ("batch_size", 0),
+        ("bandwidth_utilization", 1.5),
+        ("dense_tflops", float("nan")),
+        ("compute_utilization", 0),
+        ("context_tokens", -1.0),
+        ("kv_bytes_per_token", -2.0),
+    ],
+)
 def test_decode_throughput_rejects_bad_sizes_by_name(name, value):
-    kw = dict(hbm_bandwidth_tb_s=2.0, active_params_billion=10.0, bytes_per_param=2.0, batch_size=8,
-              bandwidth_utilization=0.5, dense_tflops=100.0, compute_utilization=0.4)
+    kw = dict(KW, batch_size=8)
     kw[name] = value
     with pytest.raises(ParameterError) as err:
-        tk.decode_tokens_per_s_per_gpu(**kw)
+        rf.decode_throughput(**kw)
     assert err.value.name == name
 
 
-def test_usd_per_mtok_rejects_non_positive():
+def test_distinct_experts_and_weights_read():
+    assert rf.distinct_experts(16, 2, 1) == pytest.approx(2.0)
+    assert rf.distinct_experts(16, 2, 64) == pytest.approx(16 * (1 - (7 / 8) ** 64))  # 15.997
+    assert rf.distinct_experts(256, 8, 64) == pytest.approx(222.442, rel=1e-5)  # DeepSeek-V3
+    assert rf.distinct_experts(1, 1, 64) == 1.0
+    with pytest.raises(ParameterError, match="experts_per_token"):
+        rf.distinct_experts(4, 8, 1)
+    # total 100B, active 20B, 10 experts of which 2 per token: each expert 80 / 8 = 10B, no shared weights
+    assert rf.weight_params_read_billion(20, 100, 10, 2, 1) == pytest.approx(20.0)
+    assert rf.weight_params_read_billion(20, 100, 10, 2, 10_000) == pytest.approx(100.0)
+    assert rf.weight_params_read_billion(70, 70, 1, 1, 64) == 70.0  # dense
+    with pytest.raises(ParameterError, match="total_params_billion"):
+        rf.weight_params_read_billion(70, 10, 8, 2, 1)
+
+
+def test_crossover_batch_and_cost_errors():
+    # H100 in FP8: 1978.9 * 0.5 * 1 / (2 * 3.35 * 0.6) = 246.13 sequences
+    assert rf.crossover_batch(3.35, 70, 1.0, 0.6, 1978.9) == pytest.approx(246.1318, rel=1e-6)
     with pytest.raises(ParameterError, match="gpu_hour_usd"):
-        tk.usd_per_mtok(0, 100)
+        rf.usd_per_mtok(0, 100)
     with pytest.raises(ParameterError, match="tokens_per_s_per_gpu"):
-        tk.usd_per_mtok(2.0, -5)
+        rf.usd_per_mtok(2.0, -5)
 
 
 # --------------------------------------------------------------------------- rental prices
 def _hw_frame() -> pl.DataFrame:
-    return pl.DataFrame({
-        "Price date": ["2024-01-10", "2024-02-01", "2024-02-01", "2024-02-01", "2024-03-01", "2024-04-01",
-                       None, "2025-01-01", "2024-02-15"],
-        "Hardware model": ["GPU X"] * 8 + ["GPU Y"],
-        "Vendor": ["A", "B", "B", "B", "C", None, "D", "A", "A"],
-        "Price per chip-hour (on-demand)": ["2.00", "3.00", "3.00", "3.00", "5.00", None, "9.00", "1.00", "7.0"],
-    })
+    return pl.DataFrame(
+        {
+            "price_date": [
+                dt.date(2024, 1, 10),
+                dt.date(2024, 2, 1),
+                dt.date(2024, 2, 1),
+                dt.date(2024, 2, 1),
+                dt.date(2024, 3, 1),
+                dt.date(2024, 4, 1),
+                None,
+                dt.date(2025, 1, 1),
+                dt.date(2024, 2, 15),
+            ],
+            "hardware_model": ["GPU X"] * 8 + ["GPU Y"],
+            "vendor": ["A", "B", "B", "B", "C", None, "D", "A", "A"],
+            "on_demand_usd_per_chip_hour": [2.0, 3.0, 3.0, 3.0, 5.0, None, 9.0, 1.0, 7.0],
+        }
+    )
 
 
 def test_rental_median_counts_documented_rows():
-    frame = _hw_frame()
-    # 2024 window: 2.00 (A), 3.00 (B, listed for three node sizes -> once), 5.00 (C);
-    # the purchase-only row (no on-demand price) and the undated row are skipped; median 3.00
-    r = tk.median_rental_usd_per_chip_hour(frame, "GPU X", "2024-01-01", "2024-12-31")
+    # 2024: 2.00 (A), 3.00 (B, three node sizes -> once), 5.00 (C); the price-less and undated rows skipped
+    r = dp.median_rental_usd_per_chip_hour(_hw_frame(), "GPU X", "2024-01-01", "2024-12-31")
     assert (r.median_usd_per_chip_hour, r.n, r.low, r.high) == (3.0, 3, 2.0, 5.0)
-    # without de-duplication the three B rows all count: [2, 3, 3, 3, 5] -> median 3, n 5
-    r = tk.median_rental_usd_per_chip_hour(frame, "GPU X", "2024-01-01", "2024-12-31", dedupe_node_sizes=False)
-    assert r.n == 5
-    # open window adds the 2025 row at 1.00: [1, 2, 3, 5] -> median 2.5
-    r = tk.median_rental_usd_per_chip_hour(frame, "GPU X")
+    assert (
+        dp.median_rental_usd_per_chip_hour(_hw_frame(), "GPU X", "2024-01-01", "2024-12-31", dedupe_node_sizes=False).n
+        == 5
+    )
+    r = dp.median_rental_usd_per_chip_hour(_hw_frame(), "GPU X")  # adds 2025 at 1.00: [1, 2, 3, 5] -> 2.5
     assert (r.median_usd_per_chip_hour, r.n) == (2.5, 4)
 
 
-def test_rental_errors_are_named(hardware_prices):
-    with pytest.raises(ParameterError) as err:
-        tk.median_rental_usd_per_chip_hour(hardware_prices, "NVIDIA H100 SXM5")
-    assert err.value.name == "hardware_model" and "'NVIDIA H100 SXM5 80GB'" in str(err.value)
-    with pytest.raises(ParameterError) as err:
-        tk.median_rental_usd_per_chip_hour(hardware_prices, "NVIDIA B200")  # purchase prices only
-    assert err.value.name == "hardware_model"
-    with pytest.raises(ParameterError) as err:
-        tk.median_rental_usd_per_chip_hour(hardware_prices, "NVIDIA H100 SXM5 80GB", "2020-01-01", "2020-12-31")
-    assert err.value.name == "start_date"
-    with pytest.raises(ParameterError) as err:
-        tk.median_rental_usd_per_chip_hour(hardware_prices, "NVIDIA H100 SXM5 80GB", "2025-01-01", "2024-01-01")
-    assert err.value.name == "end_date"
-
-
-def test_h100_rental_median_from_the_shipped_prices(hardware_prices):
-    r = tk.median_rental_usd_per_chip_hour(hardware_prices, "NVIDIA H100 SXM5 80GB")
-    assert (r.n, r.median_usd_per_chip_hour, r.low, r.high) == (22, 3.95, 1.99, 12.29)
-    assert r.rows["date"].min() == dt.date(2023, 6, 20)
-    r24 = tk.median_rental_usd_per_chip_hour(hardware_prices, "NVIDIA H100 SXM5 80GB", "2024-01-01", "2024-12-31")
-    assert (r24.n, r24.median_usd_per_chip_hour) == (8, 3.49)
-
-
-# --------------------------------------------------------------------------- decomposition
-def test_decomposition_residual_closes_the_product():
-    factors = {"hardware generation": 3.0, "precision": 2.0, "software": 2.5,
-               "model size at equal capability": 4.0}
-    parts = tk.decompose(240.0, factors)
-    assert [n for n, _ in parts] == list(factors) + ["residual"]
-    # 3 * 2 * 2.5 * 4 = 60; 240 / 60 = 4
-    assert parts[-1] == ("residual", pytest.approx(4.0))
-    assert math.prod(v for _, v in parts) == pytest.approx(240.0)
-    # factors above the observed drop leave a residual below 1 (prices fell less than costs)
-    assert tk.decompose(10.0, {"hardware generation": 40.0})[-1][1] == pytest.approx(0.25)
-
-
-def test_decomposition_rejects_bad_inputs():
-    with pytest.raises(ParameterError) as err:
-        tk.decompose(0, {"software": 2.0})
-    assert err.value.name == "observed_ratio"
-    with pytest.raises(ParameterError) as err:
-        tk.decompose(240, {"software": -2.0})
-    assert err.value.name == "factors['software']"
-    with pytest.raises(ParameterError) as err:
-        tk.decompose(240, {"residual": 2.0})
-    assert err.value.name == "factors"
-
-
-# --------------------------------------------------------------------------- dates
-def test_dates_accept_strings_dates_and_datetimes():
-    assert tk.as_date("2023-03-14", "start_date") == dt.date(2023, 3, 14)
-    assert tk.as_date(dt.date(2023, 3, 14), "start_date") == dt.date(2023, 3, 14)
-    assert tk.as_date(dt.datetime(2023, 3, 14, 12), "start_date") == dt.date(2023, 3, 14)
-    with pytest.raises(ParameterError, match="start_date"):
-        tk.as_date(20230314, "start_date")
-    assert tk.decimal_year("2024-07-02") == pytest.approx(2024.5)  # day 184 of 366
-    assert tk.months_between("2023-03-14", "2024-08-12") == pytest.approx(517 / 30.4375)
-
-
-# --------------------------------------------------------------------------- helpers over the typed loaders
-@pytest.fixture(scope="module")
-def specs() -> pl.DataFrame:
-    from scalinglab import data
-    return data.load_gpu_specs()
-
-
-@pytest.fixture(scope="module")
-def loaded_hw() -> pl.DataFrame:
-    from scalinglab import data
-    return data.load_hardware_prices()
-
-
-def test_gpu_spec_lookup_and_named_error(specs):
-    h100 = tk.gpu_spec(specs, "H100")
-    assert h100["hbm_tb_per_s"] == 3.35 and h100["fp8_dense_tflops"] == pytest.approx(1978.9)
-    with pytest.raises(ParameterError) as err:
-        tk.gpu_spec(specs, "H10")
-    assert err.value.name == "gpu" and "'H100'" in str(err.value)
-    with pytest.raises(ParameterError):
-        tk.gpu_spec(specs, "Rubin")  # preliminary: no dense BF16 figure
-
-
-@pytest.mark.parametrize("size,fmt", [(0.5, "FP4"), (0.75, "FP8"), (1, "FP8"), (2.0, "BF16"), (4, "TF32")])
-def test_weight_format(size, fmt):
-    assert tk.weight_format(size) == fmt
-
-
-@pytest.mark.parametrize("size", [0, -1, 8.0])
-def test_weight_format_rejects_bad_sizes_by_name(size):
-    with pytest.raises(ParameterError) as err:
-        tk.weight_format(size)
-    assert err.value.name == "bytes_per_param"
-
-
-def test_missing_formats_fall_back_to_the_next_wider_one(specs):
-    a100, h100, b200 = (tk.gpu_spec(specs, g) for g in ("A100", "H100", "B200"))
-    assert tk.dense_tflops_for(a100, 1.0) == (312.0, "BF16")  # no FP8 on Ampere: weight-only
-    assert tk.dense_tflops_for(h100, 0.5) == (pytest.approx(1978.9), "FP8")  # no FP4 on Hopper
-    assert tk.dense_tflops_for(b200, 0.5) == (9000.0, "FP4")
-
-
-def test_decode_cost_on_a_spec_row(specs):
-    # H100, 70B at FP8, batch 64, HBM 60 %: 64 * 3.35e12 * 0.6 / 70e9 = 1837.7 tok/s (memory-bound;
-    # compute 1978.9e12 * 0.5 / 140e9 = 7067.5); 3.95 / (1837.7 * 3600) * 1e6 = 0.5971 USD/Mtok
-    c = tk.decode_cost(tk.gpu_spec(specs, "H100"), 3.95, 70, 1.0, 64, 0.6, 0.5)
-    assert c.tokens_per_s == pytest.approx(64 * 3.35e12 * 0.6 / 70e9)
-    assert c.compute_bound == pytest.approx(7067.5)
-    assert c.bound == "memory" and c.weight_format == c.compute_format == "FP8"
-    assert c.usd_per_mtok == pytest.approx(0.59706, rel=1e-4)
-    with pytest.raises(ParameterError) as err:
-        tk.decode_cost(tk.gpu_spec(specs, "H100"), 0, 70, 1.0, 64, 0.6, 0.5)
-    assert err.value.name == "gpu_hour_usd"
-
-
-def test_gpu_rental_price_from_the_loader(loaded_hw):
-    h100 = tk.gpu_rental_price(loaded_hw, "H100")
-    assert h100.median_usd_per_chip_hour == pytest.approx(3.95) and h100.n == 22
-    assert tk.gpu_rental_price(loaded_hw, "A100").median_usd_per_chip_hour == pytest.approx(3.40)
-    for gpu in ("B200", "GB200"):  # purchase price only / not in the price data
+def test_rental_prices_from_the_shipped_data_and_named_errors(hardware_prices):
+    r = dp.median_rental_usd_per_chip_hour(hardware_prices, "NVIDIA H100 SXM5 80GB")
+    assert (r.n, r.median_usd_per_chip_hour, r.low, r.high, r.first_date) == (
+        22,
+        3.95,
+        1.99,
+        12.29,
+        dt.date(2023, 6, 20),
+    )
+    assert dp.gpu_rental_price(hardware_prices, "H100", "2024-01-01", "2024-12-31").median_usd_per_chip_hour == 3.49
+    assert dp.gpu_rental_price(hardware_prices, "A100").median_usd_per_chip_hour == pytest.approx(3.40)
+    for bad, name in [
+        (("NVIDIA H100 SXM5",), "hardware_model"),
+        (("NVIDIA B200",), "hardware_model"),
+        (("NVIDIA H100 SXM5 80GB", "2020-01-01", "2020-12-31"), "start_date"),
+        (("NVIDIA H100 SXM5 80GB", "2025-01-01", "2024-01-01"), "end_date"),
+    ]:
         with pytest.raises(ParameterError) as err:
-            tk.gpu_rental_price(loaded_hw, gpu)
+            dp.median_rental_usd_per_chip_hour(hardware_prices, *bad)
+        assert err.value.name == name
+    for gpu in ("B200", "GB200"):
+        with pytest.raises(ParameterError) as err:
+            dp.gpu_rental_price(hardware_prices, gpu)
         assert err.value.name == "gpu_hour_usd" and gpu in str(err.value)
 
 
-def test_purchase_scaled_rental_for_b200(loaded_hw):
-    est = tk.purchase_scaled_rental(loaded_hw, "B200")
-    h100 = loaded_hw.filter(pl.col("hardware_model") == "NVIDIA H100 SXM5 80GB")["purchase_usd"].drop_nulls()
-    assert est.purchase_ratio == pytest.approx(47409.13 / h100.median())
-    assert est.usd_per_chip_hour == pytest.approx(3.95 * est.purchase_ratio)
+def test_gpu_hour_price_fallbacks(hardware_prices):
+    assert dp.gpu_hour_price(hardware_prices, "H100", 2.5) == dp.GpuHourPrice(
+        "H100", 2.5, "parameter", "the gpu_hour_usd parameter"
+    )
+    h100 = dp.gpu_hour_price(hardware_prices, "H100")
+    assert h100.basis == "median rental" and "2024 alone gives 3.49 from 8 prices" in h100.note
+    b200 = dp.gpu_hour_price(hardware_prices, "B200", allow_estimate=True)
+    est = dp.purchase_scaled_rental(hardware_prices, "B200")
+    h100_buy = hardware_prices.filter(pl.col("hardware_model") == "NVIDIA H100 SXM5 80GB")["purchase_usd"].drop_nulls()
+    assert est.purchase_ratio == pytest.approx(47409.13 / h100_buy.median())
+    assert (
+        b200.usd_per_gpu_hour == pytest.approx(3.95 * est.purchase_ratio) and b200.basis == "purchase-scaled estimate"
+    )
+    with pytest.raises(ParameterError, match="gpu_hour_usd"):
+        dp.gpu_hour_price(hardware_prices, "B200")
+
+
+# --------------------------------------------------------------------------- serving economics
+def test_formats_from_the_catalog(specs):
+    a100, h100, b200 = (econ.gpu_spec(specs, g) for g in ("A100", "H100", "B200"))
+    assert econ.dense_tflops_for(a100, 1.0) == (312.0, "BF16")  # no FP8 on Ampere: weight-only
+    assert econ.dense_tflops_for(h100, 0.5) == (pytest.approx(1978.9), "FP8")  # no FP4 on Hopper
+    assert econ.dense_tflops_for(b200, 0.5) == (9000.0, "FP4")
+    assert econ.dense_tflops_for(h100, 4.0)[1] == "FP32"  # 4-byte weights are FP32 (fp32_tflops), one vocabulary
     with pytest.raises(ParameterError) as err:
-        tk.purchase_scaled_rental(loaded_hw, "GB200")
-    assert err.value.name == "gpu"
+        econ.gpu_spec(specs, "H10")
+    assert err.value.name == "gpu" and "'H100'" in str(err.value)
 
 
-def test_sensitivity_grid_shape_and_monotone_in_batch(specs):
-    grid = tk.sensitivity_grid(specs, {"A100": 3.4, "H100": 3.95}, [2.0, 1.0], [1, 8, 64], 70, 0.6, 0.5)
-    assert grid.height == 2 * 2 * 3
-    for (_, _), g in grid.group_by(["gpu", "bytes_per_param"]):
+def test_decode_cost_with_and_without_kv_cache(specs):
+    h100 = econ.gpu_spec(specs, "H100")
+    dense = econ.ServedModel(70, 70)
+    # 64 * 3.35e12 * 0.6 / 70e9 = 1837.7 tok/s; 3.95 / (1837.7 * 3600) * 1e6 = 0.5971 USD/Mtok
+    c = econ.decode_cost(h100, 3.95, dense, 1.0, 64, 0.6)
+    assert c.tokens_per_s == pytest.approx(1837.714, rel=1e-6) and c.usd_per_mtok == pytest.approx(0.59706, rel=1e-4)
+    assert c.compute_bound_tokens_per_s == pytest.approx(7067.5) and c.bound == "memory"
+    # KV: 64 x 2048 x 327,680 B = 42.95 GB more per step: 64 * 2.01e12 / 112.95e9 = 1138.9 tok/s
+    k = econ.decode_cost(h100, 3.95, econ.ServedModel(70, 70, 1, 1, 2048, 327680), 1.0, 64, 0.6)
+    assert k.kv_gb_per_step == pytest.approx(42.949673) and k.tokens_per_s == pytest.approx(1138.914, rel=1e-5)
+    assert k.usd_per_mtok == pytest.approx(0.96339, rel=1e-4)
+
+
+def test_modelled_factors_hand_case(specs):
+    # dense, no KV, memory-bound at batch 64: ratios of bandwidth per dollar, bytes and parameters
+    a100, h100 = econ.gpu_spec(specs, "A100"), econ.gpu_spec(specs, "H100")
+    base = econ.decode_cost(a100, 3.40, econ.ServedModel(280, 280), 2.0, 64, 0.6)
+    f = econ.modelled_factors(base, h100, 3.95, 1.0, econ.ServedModel(70, 70), 3.0, 0.6)
+    assert f == pytest.approx(
+        {"hardware generation": (3.35 / 3.95) / (2.039 / 3.40), "precision": 2.0, "software": 3.0, "model size": 4.0}
+    )
+    steps = econ.decompose(240.0, f)
+    assert steps[-1] == ("residual", pytest.approx(240.0 / math.prod(f.values())))
+    with pytest.raises(ParameterError, match="software_speedup"):
+        econ.modelled_factors(base, h100, 3.95, 1.0, econ.ServedModel(70, 70), 0.0, 0.6)
+    for bad, name in [
+        ((0, {"software": 2.0}), "observed_ratio"),
+        ((240, {"software": -2.0}), "factors['software']"),
+        ((240, {"residual": 2.0}), "factors"),
+    ]:
+        with pytest.raises(ParameterError) as err:
+            econ.decompose(*bad)
+        assert err.value.name == name
+    wf = econ.waterfall_frame([("a", 2.0), ("b", 3.0), ("residual", 4.0)], total_label="total")
+    assert wf["end"].to_list() == [2.0, 6.0, 24.0, 24.0] and wf["kind"][-2:].to_list() == ["residual", "total"]
+
+
+def test_sensitivity_grid_is_monotone_in_batch(specs):
+    grid = econ.sensitivity_grid(
+        specs, {"A100": 3.4, "H100": 3.95}, [2.0, 1.0], [1, 8, 64], econ.ServedModel(70, 70), 0.6
+    )
+    assert grid.height == 12 and grid["precision"].unique().sort().to_list() == [
+        "BF16",
+        "FP8",
+        "FP8 weights, BF16 math",
+    ]
+    for _, g in grid.group_by(["gpu", "bytes_per_param"], maintain_order=True):
         costs = g.sort("batch_size")["usd_per_mtok"].to_list()
         assert costs == sorted(costs, reverse=True)
 
 
-def test_modelled_factors_hand_case(specs):
-    # all memory-bound at batch 64: the factors are ratios of bandwidth per dollar, bytes and parameters
-    a100, h100 = tk.gpu_spec(specs, "A100"), tk.gpu_spec(specs, "H100")
-    base = tk.decode_cost(a100, 3.40, 280, 2.0, 64, 0.6, 0.5)
-    f = tk.modelled_factors(base, h100, 3.95, 1.0, 70, 3.0, 0.6, 0.5)
-    assert list(f) == ["hardware generation", "precision", "software", "model size"]
-    assert f["hardware generation"] == pytest.approx((3.35 / 3.95) / (2.039 / 3.40))
-    assert f["precision"] == pytest.approx(2.0)
-    assert f["software"] == 3.0
-    assert f["model size"] == pytest.approx(4.0)
-    steps = tk.decompose(240.0, f)
-    assert steps[-1][1] == pytest.approx(240.0 / math.prod(f.values()))
-    with pytest.raises(ParameterError) as err:
-        tk.modelled_factors(base, h100, 3.95, 1.0, 70, 0.0, 0.6, 0.5)
-    assert err.value.name == "software_speedup"
+# --------------------------------------------------------------------------- the chapter's results
+P = dict(
+    from_model="GPT-4 (8k)",
+    to_model="Gemini 1.5 Flash",
+    price_convention="mean_in_out",
+    capability_benchmark="MMLU",
+    capability_threshold=86.0,
+    start_date="2023-03-14",
+    end_date="2025-08-07",
+    gpu="H100",
+    gpu_hour_usd=None,
+    active_params_billion=70.0,
+    total_params_billion=None,
+    n_experts=1,
+    experts_per_token=1,
+    bytes_per_param=1.0,
+    batch_size=64,
+    bandwidth_utilization=0.6,
+    context_tokens=2048.0,
+    kv_bytes_per_token=327680.0,
+)
 
 
-def test_waterfall_frame_chains_the_factors():
-    wf = tk.waterfall_frame([("a", 2.0), ("b", 3.0), ("residual", 4.0)], total_label="total")
-    assert wf["start"].to_list() == [1.0, 2.0, 6.0, 1.0]
-    assert wf["end"].to_list() == [2.0, 6.0, 24.0, 24.0]
-    assert wf["kind"].to_list() == ["factor", "factor", "residual", "total"]
+@pytest.fixture(scope="module")
+def chapter(inputs):
+    from types import SimpleNamespace
+
+    p = SimpleNamespace(**P, software_speedup=3.0)
+    c = tk.claim(inputs, p.from_model, p.to_model, p.price_convention, "MMLU", 86.0)
+    fp = ts.first_principles(inputs, p)
+    return p, c, fp
 
 
-def test_epoch_factor_from_the_loader_matches_the_raw_lookup(epoch_results):
-    from scalinglab import data
-    fits_df = data.load_epoch_price_fits()
-    for bench, thr in [("MMLU", 86), ("mmlu", 43.9), ("GPQA Diamond", 33.0), ("LMSys Chatbot Arena ELO", 1186)]:
-        assert tk.epoch_factor_from_fits(fits_df, bench, thr) == tk.epoch_decline_factor(epoch_results, bench, thr)
-    assert tk.epoch_factor_from_fits(fits_df, "MMLU", 85) is None
+def test_claim_launch_price_and_exact_pairs(inputs, chapter):
+    _, c, _ = chapter
+    assert c.claim_ratio == pytest.approx(240.0) and (c.claim_ratio_min, c.claim_ratio_max) == pytest.approx((200, 400))
+    assert "different capability" in c.claim_capability
+    ls = tk.launch_scenario(inputs, c, "GPT-4 (8k)", "Gemini 1.5 Flash", "mean_in_out")
+    assert ls.launch_ratio == pytest.approx(45 / 0.70)  # launch 0.35 / 1.05 -> mean 0.70: 64.3x
+    assert ls.launch_period_months == pytest.approx(427 / 30.4375)  # 2023-03-14 to 2024-05-14
+    unknown = tk.launch_scenario(inputs, c, "GPT-4 (8k)", "GPT-4o mini", "mean_in_out")
+    assert not unknown.launch_known and unknown.table.height == 1 and "No launch price" in unknown.launch_sentence
+    n = tk.near_pairs(inputs)
+    pairs = list(zip(n.exact["from_model"], n.exact["to_model"], n.exact["convention"]))
+    assert ("GPT-4 (8k)", "Gemini 1.5 Flash", "mean_in_out") in pairs
+    assert pairs[0] == ("GPT-4 (32k)", "GPT-4o mini", "mean_in_out")  # MMLU gap 4 ranks first (90 / 0.375)
+    assert np.allclose(n.exact["ratio"].to_numpy(), 240.0, rtol=0.005) and n.exact_count == n.exact.height == 6
+    assert n.exact_equal_count == 2 and (n.near_count, n.near_unequal, n.near_equal, n.near_unknown) == (12, 6, 5, 1)
+
+
+def test_published_rates_do_not_bracket_ours(inputs):
+    from types import SimpleNamespace
+
+    pc = te.published_comparison(inputs, SimpleNamespace(fixed_capability_decline_x_per_year=7.99))
+    assert (pc.published_min_x, pc.published_max_x, pc.published_relation) == (9.0, 900.0, "below every")
+    assert "slower than every published rate" in pc.published_sentence
+    assert (
+        te.published_comparison(inputs, SimpleNamespace(fixed_capability_decline_x_per_year=50.0)).published_relation
+        == "inside the range of"
+    )
+    assert (
+        te.published_comparison(inputs, SimpleNamespace(fixed_capability_decline_x_per_year=1e3)).published_relation
+        == "above every"
+    )
+
+
+def test_moe_kv_software_and_decomposition(inputs, chapter):
+    p, c, fp = chapter
+    assert fp.first_principles_usd_per_mtok == pytest.approx(0.96339, rel=1e-4)
+    assert fp.fp_no_kv_usd_per_mtok == pytest.approx(0.59706, rel=1e-4)
+    assert fp.fp_kv_share_pct == pytest.approx(100 * 42.949673 / 112.949673, rel=1e-6)
+    m = ts.mixture_of_experts(inputs, p, fp)
+    assert m.moe_gpt4_experts_read == pytest.approx(16 * (1 - (7 / 8) ** 64))
+    assert m.moe_deepseek_experts_read == pytest.approx(222.442, rel=1e-5) and m.moe_deepseek_union_x > 10
+    sw = ts.software_factor(3.0)
+    assert (sw.software_x, sw.software_basis) == (3.0, "parameter")
+    d = ts.decomposition(inputs, p, c, fp, sw)
+    product = d.decomposition_hardware_x * d.decomposition_precision_x * 3.0 * d.decomposition_size_x
+    assert d.decomposition_modelled_x == pytest.approx(product)
+    assert d.decomposition_residual_x == pytest.approx(240.0 / product)
+    assert d.decomposition_residual_no_software_x == pytest.approx(240.0 / (product / 3.0))
+    assert d.old_size_is_assumption and (d.old_active_params, d.old_total_params) == (280.0, 1800.0)
+    row = d.size_range.filter(pl.col("earlier_active_billion") == 280.0, pl.col("served_active_billion") == 70.0)
+    assert row["size_factor_x"][0] == pytest.approx(d.decomposition_size_x)
+    assert d.size_factor_min < d.decomposition_size_x < d.size_factor_max
+
+
+def test_measured_software_factor_is_the_mlperf_range():
+    from scalinglab.analyses.software_speedup import llm_software_speedup_range
+
+    r = llm_software_speedup_range(12)
+    sw = ts.software_factor(None)
+    assert sw.software_x == pytest.approx(math.sqrt(r.low_x * r.high_x))
+    assert (sw.software_low_x, sw.software_high_x, sw.software_basis) == (r.low_x, r.high_x, "MLPerf measurement")
+    assert "not official" in sw.software_sentence
+
+
+def test_dates_accept_strings_dates_and_datetimes():
+    assert dp.as_date("2023-03-14", "start_date") == dt.date(2023, 3, 14)
+    assert dp.as_date(dt.datetime(2023, 3, 14, 12), "start_date") == dt.date(2023, 3, 14)
+    with pytest.raises(ParameterError, match="start_date"):
+        dp.as_date(20230314, "start_date")
+    assert tk.decimal_year("2024-07-02") == pytest.approx(2024.5)  # day 184 of 366
+    assert tk.months_between("2023-03-14", "2024-08-12") == pytest.approx(517 / 30.4375)
+
+
+def test_sensitivity_levers_are_one_change_each(inputs, chapter, specs):
+    p, _, _ = chapter
+    s = ts.sensitivity(inputs, p)
+    h100, m = econ.gpu_spec(specs, "H100"), ts.served_model(p)
+    one, big = (econ.decode_cost(h100, 3.95, m, 1.0, b, 0.6).usd_per_mtok for b in (1, 1024))
+    assert s.sens_batch_lever_x == pytest.approx(one / big)
+    bf16, fp4 = (econ.decode_cost(h100, 3.95, m, b, 64, 0.6).usd_per_mtok for b in (2.0, 0.5))
+    assert s.sens_format_lever_x == pytest.approx(bf16 / fp4)
+    assert s.sens_largest_lever == "batch size" and s.b200_price == pytest.approx(5.5372, rel=1e-4)

@@ -59,6 +59,9 @@ __all__ = [
     "load_gpu_clusters",
 ]
 
+# token chapter: rental prices, Epoch's fitted price declines, served-model shapes
+from scalinglab.data import prices  # noqa: E402
+
 # MLPerf Inference results (chapter software_speedup)
 from scalinglab.data.mlperf import (  # noqa: E402
     MLPERF_METRICS,

@@ -41,6 +41,7 @@ class LogLinearFit:
     r_squared: float
     x_min: float
     x_max: float
+    slope_stderr: float = math.nan
 
     # growth -------------------------------------------------------------
     @property
@@ -70,7 +71,7 @@ class LogLinearFit:
 
     @property
     def doubling_years(self) -> float:
-        """ln 2 / g in years; ``inf`` when the fitted trend does not grow."""
+        """Ln 2 / g in years; ``inf`` when the fitted trend does not grow."""
         return LN2 / self.slope if self.slope > 0 else math.inf
 
     @property
@@ -148,7 +149,62 @@ def fit_loglinear(x, y, confidence_level: float = 0.95) -> LogLinearFit:
         r_squared=float(res.rvalue**2),
         x_min=float(x.min()),
         x_max=float(x.max()),
+        slope_stderr=float(res.stderr),
     )
+
+
+@dataclass(frozen=True)
+class SlopeDifference:
+    """Result of :func:`compare_slopes`: ``later.slope - earlier.slope`` (1/year) and its interval."""
+
+    difference: float
+    ci_low: float
+    ci_high: float
+    confidence_level: float
+
+    @property
+    def word(self) -> str:
+        """``"faster"`` when the whole interval is above zero, ``"slower"`` below, else ``"no different"``."""
+        if self.ci_low > 0:
+            return "faster"
+        if self.ci_high < 0:
+            return "slower"
+        return "no different"
+
+
+def compare_slopes(earlier: LogLinearFit, later: LogLinearFit, confidence_level: float = 0.95) -> SlopeDifference:
+    """Difference of two independent fitted growth rates with a normal-approximation interval.
+
+    The interval is ``d +/- z * sqrt(se_1**2 + se_2**2)`` with ``z`` the two-sided normal quantile at
+    ``confidence_level`` and ``se`` each fit's slope standard error (the usual test for equal slopes of two
+    independent regressions; e.g. Zar, *Biostatistical Analysis*, sec. 18.1, large-sample form).
+
+    Parameters
+    ----------
+    earlier, later : LogLinearFit
+        Fits of two disjoint samples (e.g. before and after a year), with ``slope_stderr`` set.
+    confidence_level : float
+        In (0, 1).
+
+    Returns
+    -------
+    SlopeDifference
+        ``later.slope - earlier.slope`` in 1/year, and its interval.
+
+    Raises
+    ------
+    ValueError
+        For a confidence level outside (0, 1) or a fit without a finite standard error.
+    """
+    if not 0.0 < confidence_level < 1.0:
+        raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level}")
+    if not (math.isfinite(earlier.slope_stderr) and math.isfinite(later.slope_stderr)):
+        raise ValueError("both fits need a finite slope_stderr (fit them with fit_loglinear)")
+    from scipy import stats
+
+    d = later.slope - earlier.slope
+    half = stats.norm.ppf(0.5 + confidence_level / 2.0) * math.hypot(earlier.slope_stderr, later.slope_stderr)
+    return SlopeDifference(difference=d, ci_low=d - half, ci_high=d + half, confidence_level=confidence_level)
 
 
 @dataclass(frozen=True)
@@ -186,8 +242,7 @@ def _prefix_sse(x: np.ndarray, ly: np.ndarray) -> np.ndarray:
     return np.maximum(sse, 0.0)
 
 
-def _break_sses(x: np.ndarray, ly: np.ndarray, min_points: int,
-                min_span: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def _break_sses(x: np.ndarray, ly: np.ndarray, min_points: int, min_span: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Candidate breaks (distinct sorted x values) and the total two-segment SSE at each.
 
     ``x`` must be sorted. A candidate b splits x < b | x >= b and needs at least
@@ -216,17 +271,24 @@ def check_break(x, break_x: float | None = None, min_points: int = 3, min_span: 
     if break_x is None:
         cands, _ = _break_sses(x, np.zeros_like(x), min_points, min_span)
         if cands.size == 0:
-            raise ValueError(f"no break leaves {min_points} points spanning {min_span} on both sides "
-                             f"of {x.size} points")
+            raise ValueError(
+                f"no break leaves {min_points} points spanning {min_span} on both sides of {x.size} points"
+            )
         return
     left, right = x[x < break_x], x[x >= break_x]
     if left.size < min_points or right.size < min_points or np.ptp(left) == 0 or np.ptp(right) == 0:
-        raise ValueError(f"break at {break_x} leaves fewer than {min_points} points on one side "
-                         f"(data span {x.min():.1f}-{x.max():.1f})")
+        raise ValueError(
+            f"break at {break_x} leaves fewer than {min_points} points on one side "
+            f"(data span {x.min():.1f}-{x.max():.1f})"
+        )
 
 
 def fit_piecewise_loglinear(
-    x, y, break_x: float | None = None, min_points: int = 3, confidence_level: float = 0.95,
+    x,
+    y,
+    break_x: float | None = None,
+    min_points: int = 3,
+    confidence_level: float = 0.95,
     min_span: float = 0.0,
 ) -> PiecewiseFit:
     """Fit two log-linear segments; choose the break by least total residual.
@@ -254,8 +316,9 @@ def fit_piecewise_loglinear(
     else:
         cands, sses = _break_sses(x, ly, min_points, min_span)
         if cands.size == 0:
-            raise ValueError(f"no break leaves {min_points} points spanning {min_span} on both sides "
-                             f"of {x.size} points")
+            raise ValueError(
+                f"no break leaves {min_points} points spanning {min_span} on both sides of {x.size} points"
+            )
         best, detected = float(cands[int(np.argmin(sses))]), True
     left, right = x < best, x >= best
     before = fit_loglinear(x[left], y[left], confidence_level)
@@ -264,8 +327,9 @@ def fit_piecewise_loglinear(
     return PiecewiseFit(break_x=best, before=before, after=after, sse=sse, detected=detected)
 
 
-def bootstrap_break(x, y, n_boot: int = 500, seed: int = 0, min_points: int = 3,
-                    confidence_level: float = 0.95, min_span: float = 0.0) -> tuple[float, float]:
+def bootstrap_break(
+    x, y, n_boot: int = 500, seed: int = 0, min_points: int = 3, confidence_level: float = 0.95, min_span: float = 0.0
+) -> tuple[float, float]:
     """Percentile bootstrap interval (years) of the least-residual break.
 
     Resamples the (x, y) pairs with replacement ``n_boot`` times using
