@@ -90,8 +90,6 @@ class Thresholds:
 
     promise_low_x: float = dc.PROMISE_LOW
     promise_high_x: float = dc.PROMISE_HIGH
-    moore_exhausted_doubling_years: float = 4.0
-    dennard_exhausted_pct_per_year: float = 5.0
     major_share_pct: float = 50.0
     minor_share_pct: float = 20.0
     min_domain_efficiency_gain_x: float = 1.5
@@ -130,14 +128,18 @@ def rule_cost_energy(watt_low: float, watt_high: float, usd_low: float, usd_high
     return _count_verdict(passed, 2)
 
 
-def rule_moore_dennard(doubling_ci_low_years: float, frequency_pct_per_year_after: float,
-                       moore_years: float = 4.0, dennard_pct: float = 5.0) -> str:
-    """Claim 3. Moore's law counts as exhausted if even the fastest transistor doubling time in the interval is
-    longer than ``moore_years``; Dennard scaling if clock frequency grows by less than ``dennard_pct`` % per year
-    after the break. Both -> supported, one -> partly supported, none -> not supported."""
-    if not _finite(doubling_ci_low_years, frequency_pct_per_year_after):
-        return NOT_TESTABLE
-    return _count_verdict(int(doubling_ci_low_years > moore_years) + int(frequency_pct_per_year_after < dennard_pct), 2)
+def rule_moore_dennard(moore_exhausted: bool, frequency_stopped: bool) -> str:
+    """Claim 3. Two tests, each the Moore's-law chapter's own rule: Moore's law is exhausted when that chapter
+    finds the transistor doubling time slower than the 1975 rule's two years or slowing after its split year
+    (its glued ``moore_vs_interview`` says "these transistor counts agree"); Dennard scaling is exhausted when
+    clock frequency stopped growing after its break (``frequency_trend_word`` "was flat" or "fell").
+    Both -> supported, one -> partly supported, none -> not supported."""
+    return _count_verdict(int(bool(moore_exhausted)) + int(bool(frequency_stopped)), 2)
+
+
+#: The Moore's-law chapter's words that mean "exhausted" (its ``moores_law`` and ``trend_word`` rules).
+MOORE_AGREES = "these transistor counts agree"
+FREQUENCY_STOPPED = ("was flat", "fell")
 
 
 def rule_share(share_pct: float, major_pct: float = 50.0, minor_pct: float = 20.0) -> str:
@@ -180,15 +182,15 @@ def rule_token_drop(pair_ratio_x: float, fixed_capability_over_period_x: float, 
     return SUPPORTED if pair and fixed else PARTLY if pair else NOT_SUPPORTED
 
 
-def rule_training_serves(decode_batch: float, crossover_batch: float, prompt_tokens: float = 1000.0) -> str:
-    """Claim 8 (roofline of one GPU). A GPU bought for training FLOP/s is used well by a phase whose tokens per
-    weight read reach the compute-versus-memory crossover batch. Decode reads the weights once per ``decode_batch``
-    tokens, prefill once per ``decode_batch * prompt_tokens``. Both compute-bound -> supported; prefill only ->
-    partly supported; neither -> not supported."""
-    if not _finite(decode_batch, crossover_batch):
+def rule_training_serves(decode_bound: str, prefill_tokens_per_read: float, crossover_batch: float) -> str:
+    """Claim 8 (the token chapter's roofline on one GPU). A phase uses the FLOP/s a training GPU is bought for when
+    it is compute-bound. Decode passes if the chapter's roofline finds it compute-bound at its batch
+    (``decode_bound == "compute"``, KV-cache reads included); prefill passes if the tokens it computes per read of
+    the weights (the prompt length) reach the crossover batch. Both -> supported; one -> partly supported;
+    neither -> not supported."""
+    if not _finite(prefill_tokens_per_read, crossover_batch):
         return NOT_TESTABLE
-    return _count_verdict(int(decode_batch >= crossover_batch) + int(decode_batch * prompt_tokens >= crossover_batch),
-                          2)
+    return _count_verdict(int(decode_bound == "compute") + int(prefill_tokens_per_read >= crossover_batch), 2)
 
 
 def rule_small_models(task_benchmarks_n: int, size_factor_x: float) -> str:
@@ -212,7 +214,8 @@ NEEDS: dict[int, tuple[tuple[str, str], ...]] = {
         ("datacentre_scale", "dc_flops_per_watt_ci_high"), ("datacentre_scale", "dc_flops_per_usd_growth_x_per_year"),
         ("datacentre_scale", "dc_flops_per_usd_ci_low"), ("datacentre_scale", "dc_flops_per_usd_ci_high"),
         ("datacentre_scale", "dc_verdict_cost_energy")),
-    3: (("moores_law_limits", "transistor_doubling_years"), ("moores_law_limits", "transistor_doubling_ci_low"),
+    3: (("moores_law_limits", "transistor_doubling_years"), ("moores_law_limits", "transistor_doubling_ci_high"),
+        ("moores_law_limits", "moore_vs_interview"), ("moores_law_limits", "frequency_trend_word"),
         ("moores_law_limits", "frequency_growth_pct_per_year_after"),
         ("moores_law_limits", "single_thread_growth_pct_per_year_after")),
     4: (("precision_codesign", "decomp_format_share_pct"), ("precision_codesign", "decomp_format_gain"),
@@ -314,19 +317,25 @@ def _check_2(v, t: Thresholds) -> Check:
 
 def _check_3(v, t: Thresholds) -> Check:
     m = v["moores_law_limits"]
+    moore, dennard = "Is Moore's law exhausted?", "The end of Dennard scaling"
     return Check(
-        CLAIMS[2], rule_moore_dennard(m["transistor_doubling_ci_low"], m["frequency_growth_pct_per_year_after"],
-                                      t.moore_exhausted_doubling_years, t.dennard_exhausted_pct_per_year),
-        f"Moore's law counts as exhausted if the fastest transistor doubling time in the interval exceeds "
-        f"{t.moore_exhausted_doubling_years:g} years; Dennard scaling if clock frequency grows under "
-        f"{t.dennard_exhausted_pct_per_year:g}% per year after the break; both: supported, one: partly supported",
-        (_n(v, "moores_law_limits", "transistor_doubling_years", "transistor doubling time", ".2f", " years"),
+        CLAIMS[2], rule_moore_dennard(m["moore_vs_interview"] == MOORE_AGREES,
+                                      m["frequency_trend_word"] in FREQUENCY_STOPPED),
+        "two tests, each the Moore's-law chapter's own rule: Moore's law is exhausted if the transistor doubling "
+        "time is slower than the 1975 rule's two years or slowing after the split year; Dennard scaling is "
+        "exhausted if clock frequency stopped growing after its break (its post-break interval not wholly above "
+        "zero); both: supported, one: partly supported, none: not supported",
+        (_n(v, "moores_law_limits", "transistor_doubling_years", "transistor doubling time", ".2f", " years", moore),
+         _n(v, "moores_law_limits", "transistor_doubling_ci_high", "slowest doubling time in the interval", ".2f",
+            " years", moore),
          _n(v, "moores_law_limits", "frequency_growth_pct_per_year_after", "clock growth after the break", ".1f",
-            "% per year"),
+            "% per year", dennard),
          _n(v, "moores_law_limits", "single_thread_growth_pct_per_year_after", "single-thread growth after the break",
-            ".0f", "% per year")),
-        "transistor counts of the largest chips stand for Moore's law; clock frequency for Dennard scaling",
-        "counts per chip, not cost per transistor (the economic form of Moore's law is not in the data)")
+            ".0f", "% per year", "Where growth changes")),
+        "transistor counts of the largest microprocessors stand for Moore's law, clock frequency for Dennard "
+        "scaling; the fit window and the split year",
+        "counts per chip, not cost per transistor (the economic form of Moore's law is not in the data); the "
+        "microprocessor data end in 2021")
 
 
 def _check_4(v, t: Thresholds) -> Check:
@@ -392,16 +401,18 @@ def _check_7(v, t: Thresholds) -> Check:
 def _check_8(v, t: Thresholds) -> Check:
     k = v["token_cost_drop"]
     batch = v.get("token_cost_drop:params", {}).get("batch_size", 64)
+    sec = "From first principles"
     return Check(
-        CLAIMS[7], rule_training_serves(batch, k["fp_crossover_batch"], t.prefill_prompt_tokens),
-        f"on the token chapter's roofline, a phase uses the GPU's FLOP/s (what training buys) when its tokens per "
-        f"weight read reach the crossover batch: decode reads the weights once per batch of sequences, prefill once "
-        f"per batch x {t.prefill_prompt_tokens} prompt tokens; both compute-bound: supported, prefill only: partly "
-        f"supported, neither: not supported",
-        (_n(v, "token_cost_drop", "fp_crossover_batch", "compute-versus-memory crossover batch", ".0f", " sequences"),
-         Number("decode batch of the chapter", batch, ".0f", " sequences", "token_cost_drop", "fp_config"),
-         _n(v, "token_cost_drop", "fp_bound", "decode at that batch is bound by", "s", "")),
-        "one GPU, FP8 weights, the chapter's bandwidth and compute utilisations; KV-cache traffic ignored",
+        CLAIMS[7], rule_training_serves(k["fp_bound"], t.prefill_prompt_tokens, k["fp_crossover_batch"]),
+        f"on the token chapter's roofline, a phase uses the FLOP/s a training GPU is bought for when it is "
+        f"compute-bound: decode at the chapter's batch (KV-cache reads included), and prefill of a "
+        f"{t.prefill_prompt_tokens}-token prompt, which computes that many tokens per read of the weights, against "
+        f"the crossover batch; both compute-bound: supported, one: partly supported, neither: not supported",
+        (_n(v, "token_cost_drop", "fp_crossover_batch", "compute-versus-memory crossover batch", ".0f", " sequences",
+            sec),
+         Number("decode batch of the chapter", batch, ".0f", " sequences", "token_cost_drop", "fp_config", sec),
+         _n(v, "token_cost_drop", "fp_bound", "decode at that batch is bound by", "s", "", sec)),
+        "one GPU, the chapter's model, weight format, context length and utilisations; prefill's KV writes ignored",
         "whether training investment pays for serving is an economic question the book's data do not reach",
         "utilisation and cost data of real inference fleets on training clusters")
 

@@ -65,6 +65,17 @@ class Robust:
                 f"({self.method})")
 
 
+@dataclass(frozen=True)
+class Note:
+    """A finding of a search stated as one sentence."""
+
+    text: str
+
+    @property
+    def sentence(self) -> str:
+        return self.text
+
+
 def threshold_flip(rule: Callable[[float], str], default: float, lo: float, hi: float, tol: float = 1e-6
                    ) -> tuple[float, str] | None:
     """The threshold nearest ``default`` in [lo, hi] at which ``rule(threshold)`` changes, by bisection.
@@ -91,7 +102,7 @@ def threshold_flip(rule: Callable[[float], str], default: float, lo: float, hi: 
     return best
 
 
-def _rule_flip(rule: Callable[[float], str], name: str, default: float, lo: float, hi: float) -> list[Flip | Robust]:
+def _rule_flip(rule: Callable[[float], str], name: str, default: float, lo: float, hi: float) -> list[Flip | Robust | Note]:
     hit = threshold_flip(rule, default, lo, hi)
     if hit is None:
         return [Robust(name, "rule", f"[{lo:g}, {hi:g}]", rule(default), "bisection on the rule")]
@@ -133,7 +144,7 @@ def datacentre_sweep(clusters: pl.DataFrame, params: Mapping[str, Any], t: C.Thr
 
 
 def nearest_changes(sweep: pl.DataFrame, column: str, default: Mapping[str, Any], default_verdict: str,
-                    axes: tuple[str, ...], chapter: str) -> list[Flip | Robust]:
+                    axes: tuple[str, ...], chapter: str) -> list[Flip | Robust | Note]:
     """For each axis, the setting nearest the default (others at default) whose verdict differs, or a
     :class:`Robust` note when none on that axis does."""
     out = []
@@ -156,7 +167,7 @@ def nearest_changes(sweep: pl.DataFrame, column: str, default: Mapping[str, Any]
 
 
 def confidence_flip(clusters: pl.DataFrame, params: Mapping[str, Any], verdict_at: Callable[[Any], str],
-                    lo: float = 0.5, hi: float = 0.999) -> list[Flip | Robust]:
+                    lo: float = 0.5, hi: float = 0.999) -> list[Flip | Robust | Note]:
     """The confidence level nearest the chapter's at which ``verdict_at(result)`` changes (bisection over
     :func:`~scalinglab.analyses.datacentre_scale.analyse` at the chapter's other parameters)."""
     def rule(level: float) -> str:
@@ -236,30 +247,96 @@ def token_convention_sweep(prices: pl.DataFrame, params: Mapping[str, Any], fixe
         .alias("verdict"))
 
 
-#: assumed utilisation of the roofline's compute bound (the token chapter's COMPUTE_UTILIZATION)
-COMPUTE_UTILIZATION = 0.5
+def decode_bound_search(spec_row: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, float | None]:
+    """Where decode turns compute-bound on the token chapter's roofline, KV-cache reads included.
 
-
-def crossover_batch(spec_row: Mapping[str, Any], params: Mapping[str, Any],
-                    compute_utilization: float = COMPUTE_UTILIZATION) -> float:
-    """The decode batch at which the roofline's memory bound meets its compute bound, by a root search.
-
-    Solves ``memory_bound(b) = compute_bound(b)`` of
-    :func:`scalinglab.analyses.token_cost_drop.decode_throughput` for b (brentq on the log ratio over
-    [1e-3, 1e7] sequences) with the chapter's GPU, model size, weight format and bandwidth utilisation.
+    Calls :func:`scalinglab.models.roofline.decode_throughput` (vectorised) with the chapter's GPU, model, weight
+    format, utilisation and context. Returns ``batch``: the smallest batch (sequences, bisection between powers of
+    two up to 2**20) at which the compute bound binds at the chapter's context, or None if none does;
+    ``context_tokens``: the longest context at which the chapter's batch is compute-bound (bisection on
+    [0, the chapter's context]), or None if even no context leaves it memory-bound.
     """
-    from scipy.optimize import brentq
+    import numpy as np
 
-    from scalinglab.analyses import token_cost_drop as tk
+    from scalinglab.analyses import token_economics as econ
+    from scalinglab.models import roofline
 
-    tflops, _ = tk.dense_tflops_for(dict(spec_row), params["bytes_per_param"])
+    tflops, _ = econ.dense_tflops_for(dict(spec_row), params["bytes_per_param"])
+    total = params.get("total_params_billion") or params["active_params_billion"]
 
-    def gap(b: float) -> float:
-        d = tk.decode_throughput(spec_row["hbm_tb_per_s"], params["active_params_billion"], params["bytes_per_param"],
-                                 b, params["bandwidth_utilization"], tflops, compute_utilization)
-        return math.log(d.memory_bound / d.compute_bound)
+    def compute_bound(batch, context) -> np.ndarray:
+        t = roofline.decode_throughput(spec_row["hbm_tb_per_s"], params["active_params_billion"],
+                                       params["bytes_per_param"], batch, params["bandwidth_utilization"], tflops,
+                                       roofline.COMPUTE_UTILIZATION, context, params.get("kv_bytes_per_token", 0.0),
+                                       total, params.get("n_experts", 1), params.get("experts_per_token", 1))
+        return np.asarray(t.memory_bound_tokens_per_s) >= np.asarray(t.compute_bound_tokens_per_s)
 
-    return float(brentq(gap, 1e-3, 1e7, xtol=1e-9, rtol=1e-12))
+    ctx = float(params.get("context_tokens", 0.0))
+    grid = 2.0 ** np.arange(0, 21)
+    ok = compute_bound(grid, ctx)
+    batch = None
+    if ok.any():
+        i = int(np.argmax(ok))
+        lo, hi = (grid[i - 1] if i else 0.5), grid[i]
+        while hi - lo > 1e-3 * hi:
+            m = (lo + hi) / 2
+            lo, hi = (lo, m) if compute_bound(m, ctx) else (m, hi)
+        batch = float(hi)
+    b = float(params["batch_size"])
+    context = None
+    if bool(compute_bound(b, 0.0)):
+        lo, hi = 0.0, max(ctx, 1.0)
+        if bool(compute_bound(b, hi)):
+            context = hi
+        else:
+            while hi - lo > 1e-3 * max(hi, 1.0):
+                m = (lo + hi) / 2
+                lo, hi = (m, hi) if compute_bound(b, m) else (lo, m)
+            context = float(lo)
+    return {"batch": batch, "context_tokens": context}
+
+
+# ---------------------------------------------------------------------------
+# moores_law_limits (claim 3) and precision_codesign (claim 4)
+# ---------------------------------------------------------------------------
+def moore_sweep(params: Mapping[str, Any]) -> pl.DataFrame:
+    """The Moore's-law chapter's test (:func:`~scalinglab.analyses.moores_law_limits_trends.moores_law`) at every
+    fit start year (by 5 years) and split year, other parameters as the chapter ran.
+
+    Returns ``fit_start_year``, ``transistor_split_year``, ``doubling_years``, ``exhausted`` (the chapter's words
+    say "these transistor counts agree"); settings with too few points on a side are skipped.
+    """
+    from scalinglab import data
+    from scalinglab.analyses import moores_law_limits_trends as mt
+
+    trends = data.load_all_microprocessor_trends()
+    last = int(trends.filter(pl.col("metric") == "transistors")["year"].max())
+    end = int(params["fit_end_year"])
+    rows = []
+    for start in range(1971, end - 14, 5):
+        window = mt.fit_window(trends, start, end)
+        for split in range(start + 5, end - 4):
+            try:
+                m = mt.moores_law(window, start, end, split, params["confidence_level"], last)
+            except (ValueError, ZeroDivisionError):
+                continue
+            rows.append({"fit_start_year": start, "transistor_split_year": split,
+                         "doubling_years": m.transistor_doubling_years,
+                         "exhausted": m.moore_vs_interview == C.MOORE_AGREES})
+    return pl.DataFrame(rows).sort(["fit_start_year", "transistor_split_year"])
+
+
+def precision_span_sweep(t: C.Thresholds) -> pl.DataFrame:
+    """Claim 4's verdict on every span of the precision chapter's decomposition
+    (:func:`scalinglab.analyses.precision_codesign.decomposition`): each pair of consecutive architectures and
+    the whole span. Returns ``span``, ``format_share_pct``, ``verdict``, in the chapter's order."""
+    from scalinglab import data
+    from scalinglab.analyses import precision_codesign as pc
+
+    frame, _ = pc.decomposition(pc.released(data.load_gpu_specs()))
+    return frame.select("span", "format_share_pct").with_columns(
+        pl.col("format_share_pct").map_elements(lambda x: C.rule_share(x, t.major_share_pct, t.minor_share_pct),
+                                                return_dtype=pl.String).alias("verdict"))
 
 
 # ---------------------------------------------------------------------------
@@ -274,7 +351,7 @@ def flips(checks: list[C.Check], values: Mapping[str, Mapping[str, Any]], params
     from scalinglab import data
 
     by = {c.claim.number: c for c in checks}
-    out: dict[int, list[Flip | Robust]] = {n: [] for n in by}
+    out: dict[int, list[Flip | Robust | Note]] = {n: [] for n in by}
     tables: dict[str, pl.DataFrame] = {}
     v = values
     # 1 and 2: sweeps and the confidence level over the data-centre chapter
@@ -298,17 +375,30 @@ def flips(checks: list[C.Check], values: Mapping[str, Mapping[str, Any]], params
                                                       d["dc_flops_per_usd_ci_low"], d["dc_flops_per_usd_ci_high"], x,
                                                       max(x, t.promise_high_x)),
                          "promise_low_x", t.promise_low_x, 1.0, 10.0)
-    # 3, 4, 5: the rule's thresholds with the chapter's numbers fixed
+    # 3: the Moore's-law chapter's own test at other windows and split years
     m = v["moores_law_limits"]
-    out[3] += _rule_flip(lambda x: C.rule_moore_dennard(m["transistor_doubling_ci_low"],
-                                                        m["frequency_growth_pct_per_year_after"], x,
-                                                        t.dennard_exhausted_pct_per_year),
-                         "moore_exhausted_doubling_years", t.moore_exhausted_doubling_years, 0.5, 20.0)
-    out[3] += _rule_flip(lambda x: C.rule_moore_dennard(m["transistor_doubling_ci_low"],
-                                                        m["frequency_growth_pct_per_year_after"],
-                                                        t.moore_exhausted_doubling_years, x),
-                         "dennard_exhausted_pct_per_year", t.dennard_exhausted_pct_per_year, -50.0, 100.0)
+    if "moores_law_limits" in params and by[3].verdict != C.NOT_TESTABLE:
+        p = params["moores_law_limits"]
+        sweep = moore_sweep(p)
+        tables["moore"] = sweep
+        dennard = m["frequency_trend_word"] in C.FREQUENCY_STOPPED
+        sweep = sweep.with_columns(pl.col("exhausted").map_elements(lambda e: C.rule_moore_dennard(e, dennard),
+                                                                    return_dtype=pl.String).alias("verdict"))
+        out[3] += nearest_changes(sweep, "verdict", p, by[3].verdict, ("fit_start_year", "transistor_split_year"),
+                                  "moores_law_limits")
+    # 4: every span of the precision chapter's decomposition, and the rule's thresholds
     share = v["precision_codesign"]["decomp_format_share_pct"]
+    spans = precision_span_sweep(t)
+    tables["precision_spans"] = spans
+    differ = spans.filter(pl.col("verdict") != by[4].verdict)
+    if differ.height:
+        parts = "; ".join(f"{r['span']} ({r['format_share_pct']:.0f}%) gives \u201c{r['verdict']}\u201d"
+                          for r in differ.iter_rows(named=True))
+        out[4].append(Note(f"precision_codesign's span: {parts} (the chapter's decomposition per pair of "
+                           f"generations; as run: {spans['span'][-1]})"))
+    else:
+        out[4].append(Robust("span", "precision_codesign", "every pair of generations", by[4].verdict,
+                             "the chapter's decomposition"))
     out[4] += _rule_flip(lambda x: C.rule_share(share, max(x, t.minor_share_pct), t.minor_share_pct),
                          "major_share_pct", t.major_share_pct, 0.0, 100.0)
     out[4] += _rule_flip(lambda x: C.rule_share(share, max(t.major_share_pct, x), x),
@@ -346,18 +436,23 @@ def flips(checks: list[C.Check], values: Mapping[str, Mapping[str, Any]], params
                                "rerun of the chapter's price ratio", p["price_convention"]))
         from scalinglab.analyses import token_cost_drop as tk
 
-        b = crossover_batch(tk.gpu_spec(data.load_gpu_specs(), p["gpu"]), p)
-        tables["crossover_batch"] = pl.DataFrame({"crossover_batch": [b]})
-        batch = p.get("batch_size", 64)
-        for name, rule, default, lo, hi in (
-            ("batch_size", lambda x: C.rule_training_serves(x, b, t.prefill_prompt_tokens), batch, 1.0, 1e6),
-            ("prefill_prompt_tokens", lambda x: C.rule_training_serves(batch, b, x), t.prefill_prompt_tokens, 0.01,
-             1e6)):
-            hit = threshold_flip(rule, float(default), lo, hi)
-            if hit:
-                chapter = "token_cost_drop" if name == "batch_size" else "rule"
-                out[8].append(Flip(name, chapter, hit[0], hit[1], rule(float(default)), "root search on the roofline",
-                                   default))
+        from scalinglab.analyses import token_economics as econ
+
+        found = decode_bound_search(econ.gpu_spec(data.load_gpu_specs(), p["gpu"]), p)
+        tables["decode_bound"] = pl.DataFrame([found], schema={"batch": pl.Float64, "context_tokens": pl.Float64})
+        if found["batch"] is not None:
+            out[8].append(Flip("batch_size", "token_cost_drop", found["batch"], C.rule_training_serves(
+                "compute", t.prefill_prompt_tokens, k["fp_crossover_batch"]), by[8].verdict,
+                "bisection on the roofline, KV-cache reads included", p["batch_size"]))
+        else:
+            out[8].append(Robust("batch_size", "token_cost_drop", "1 to 1,048,576", by[8].verdict,
+                                 "the roofline with KV-cache reads: the KV cache keeps decode memory-bound"))
+        if found["context_tokens"] is not None and by[8].verdict != C.SUPPORTED:
+            out[8].append(Flip("context_tokens", "token_cost_drop", found["context_tokens"], C.rule_training_serves(
+                "compute", t.prefill_prompt_tokens, k["fp_crossover_batch"]), by[8].verdict,
+                "bisection on the roofline at the chapter's batch", p.get("context_tokens")))
+    out[8] += _rule_flip(lambda x: C.rule_training_serves(k["fp_bound"], x, k["fp_crossover_batch"]),
+                         "prefill_prompt_tokens", float(t.prefill_prompt_tokens), 1.0, 1e7)
     out[7] += _rule_flip(lambda x: C.rule_token_drop(k["claim_ratio"], k["fixed_over_claim_period_x"],
                                                      t.claimed_token_drop_x, x),
                          "price_tolerance_x", t.price_tolerance_x, 1.0, 1000.0)

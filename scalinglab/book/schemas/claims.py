@@ -29,13 +29,6 @@ class ClaimsParams(ChapterParams):
                                  "year (claims 1 and 2)", json_schema_extra={"unit": "x per year"})
     promise_high_x: float = Field(_T.promise_high_x, gt=1, le=100, description="upper end of the promised growth per "
                                   "year (claims 1 and 2)", json_schema_extra={"unit": "x per year"})
-    moore_exhausted_doubling_years: float = Field(
-        _T.moore_exhausted_doubling_years, gt=0, le=50, description="Moore's law counts as exhausted when even the "
-        "fastest transistor doubling time in the interval is longer than this (claim 3)",
-        json_schema_extra={"unit": "years"})
-    dennard_exhausted_pct_per_year: float = Field(
-        _T.dennard_exhausted_pct_per_year, ge=-100, le=100, description="Dennard scaling counts as exhausted when "
-        "clock frequency grows by less than this after the break (claim 3)", json_schema_extra={"unit": "% per year"})
     major_share_pct: float = Field(_T.major_share_pct, gt=0, le=100, description="share of the log gain that makes "
                                    "the number format a major source (claim 4)", json_schema_extra={"unit": "%"})
     minor_share_pct: float = Field(_T.minor_share_pct, ge=0, le=100, description="share of the log gain from which "
