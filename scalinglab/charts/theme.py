@@ -83,6 +83,22 @@ def _faceted(spec: dict) -> bool:
     return "facet" in spec or any(k in lay.get("encoding", {}) for lay in layers for k in ("row", "column", "facet"))
 
 
+BAND_PX = 24
+
+
+def _discrete_y_bands(spec: dict) -> int:
+    """Distinct values of a nominal/ordinal y field (0 when y is continuous or absent)."""
+    from scalinglab.charts.checks import _units, _values
+
+    best = 0
+    for unit, enc, data in _units(spec):
+        y = enc.get("y")
+        if isinstance(y, dict) and y.get("type") in {"nominal", "ordinal"} and y.get("field"):
+            values = {str(r.get(y["field"])) for r in _values(spec, data)}
+            best = max(best, len(values))
+    return best
+
+
 def finish(chart: alt.TopLevelMixin, title: str, source: str, subtitle: str | list[str] | None = None,
            width: int | None = None, height: int | None = None) -> alt.TopLevelMixin:
     """Set title, subtitle and the source line (last subtitle line), then check the chart.
@@ -97,8 +113,13 @@ def finish(chart: alt.TopLevelMixin, title: str, source: str, subtitle: str | li
     props: dict[str, Any] = {"title": alt.TitleParams(text=title, subtitle=lines)}
     if width is not None:
         props["width"] = width
-    elif isinstance(chart, (alt.Chart, alt.LayerChart)) and not _faceted(chart.to_dict(validate=False)):
+    elif isinstance(chart, (alt.Chart, alt.LayerChart)) and not _faceted(spec := chart.to_dict(validate=False)):
         props["width"] = "container"
+        props["autosize"] = alt.AutoSizeParams(type="fit-x", contains="padding")
+        bands = _discrete_y_bands(spec)
+        if bands and height is None:
+            # Vega-Lite warns "Dropping fit-y" for a container width over a discrete (step) height.
+            props["height"] = max(80, BAND_PX * bands)
     if height is not None:
         props["height"] = height
     chart = chart.properties(**props)
