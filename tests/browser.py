@@ -138,10 +138,10 @@ def load(b, url: str, charts: int | None = None, timeout_ms: int = 30000, screen
     page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
     page.goto(url, wait_until="load")
     n = page.locator("div.sl-chart").count() if charts is None else charts
-    if n:
+    if n:  # every chart drawn or failed (a failure is logged as a console error)
         page.wait_for_function(
-            f"document.querySelectorAll('div.sl-chart[data-rendered=\"1\"]').length >= {n}"
-            " && (window.scalinglabCharts || {}).pending === 0", timeout=timeout_ms)
+            f"document.querySelectorAll('div.sl-chart[data-rendered=\"1\"], div.sl-chart[data-rendered=\"error\"]')"
+            f".length >= {n} && (window.scalinglabCharts || {{}}).pending === 0", timeout=timeout_ms)
     page.wait_for_timeout(300)
     result = {
         "external": external,

@@ -82,7 +82,12 @@
   function embed(el) {
     var node = el.querySelector("script.sl-chart-spec");
     if (!node || typeof vegaEmbed === "undefined") return Promise.resolve();
-    var spec = JSON.parse(node.textContent);
+    var spec;
+    try { spec = JSON.parse(node.textContent); } catch (err) {
+      el.dataset.rendered = "error";
+      console.error("chart " + el.id + ": unreadable spec: " + err);
+      return Promise.resolve();
+    }
     var target = el.querySelector(".sl-chart-view");
     if (state.views[el.id]) { state.views[el.id].finalize(); delete state.views[el.id]; }
     var width = el.clientWidth || target.clientWidth || 600;
@@ -98,6 +103,7 @@
       el.dataset.rendered = "1";
       addCsvLinks(el, spec);
     }).catch(function (err) {
+      el.dataset.rendered = "error";
       console.error("chart " + el.id + ": " + err);
     }).finally(function () { state.pending -= 1; });
   }

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -31,16 +32,31 @@ MIMETYPE = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.'
 _seen: Counter[str] = Counter()
 
 
+def _finite(obj: Any) -> Any:
+    """``obj`` with NaN and infinities replaced by None (JSON has no NaN; the page parses strict JSON)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _canonical(spec: dict) -> str:
+    return json.dumps(_finite(spec), sort_keys=True, separators=(",", ":"), default=str, allow_nan=False)
+
+
 def chart_id(spec: dict) -> str:
     """Deterministic element id of a chart spec: ``sl-chart-`` + 12 hex digits of its sha256."""
-    canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+    canonical = _canonical(spec)
     return "sl-chart-" + hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
 def spec_html(spec: dict, element_id: str | None = None) -> str:
     """The HTML the book embeds for ``spec`` (a div holding the spec as JSON; see module docs)."""
     element_id = element_id or chart_id(spec)
-    data = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str).replace("</", "<\\/")
+    data = _canonical(spec).replace("</", "<\\/")
     title = spec.get("title", {})
     text = title.get("text", "") if isinstance(title, dict) else str(title)
     label = html.escape(" ".join(text) if isinstance(text, list) else str(text), quote=True)
