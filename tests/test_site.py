@@ -64,8 +64,9 @@ def test_chart_dates_and_labels_are_the_same_in_every_timezone(site_url, chromiu
         r = load(chromium, f"{site_url}/{page}", timezone=tz)
         seen[tz] = {c["id"]: (sorted(c["tooltips"]), sorted(c.get("text", []))) for c in r["charts"]}
     for tz in TIMEZONES[1:]:
-        diff = [cid for cid in seen["UTC"] if seen["UTC"][cid] != seen[tz].get(cid)]
-        assert diff == [], f"charts that show other dates or labels in {tz}: {diff}"
+        diff = {cid: sorted(set(seen[tz].get(cid, ([], []))[0]) - set(seen["UTC"][cid][0]))[:2]
+                for cid in seen["UTC"] if seen["UTC"][cid] != seen[tz].get(cid)}
+        assert diff == {}, f"charts that show other dates or labels in {tz} than in UTC (tooltips): {diff}"
 
 
 @pytest.mark.parametrize("slug", paths.chapters())
