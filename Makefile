@@ -110,3 +110,4 @@ publish: linkcheck
 	@echo "publishing _build/html to $(REMOTE) gh-pages"
 	@$(VENV)/bin/ghp-import --no-jekyll --push --force --remote $(REMOTE) --branch gh-pages \
 		--message "Publish the book from $$(git rev-parse --short HEAD)" _build/html
+_build/html/index.html: scalinglab/charts/embed.js

@@ -177,3 +177,9 @@ def test_tables_have_deterministic_ids_and_csv():
     assert 'download="' + tid + '.csv"' in a and "year%2Cbandwidth_gb_s%0A2000.0%2C1.23456" in a
     assert ">2000<" in a and ">1.23<" in a and "\u2013" in a
     assert charts.table(df, title="U", source="S")._repr_html_() != a
+
+
+def test_vega_runtime_carries_the_book_embedding(tmp_path):
+    text = charts.write_vega_runtime(tmp_path / "vega-runtime.js").read_text()
+    assert "window.SCALINGLAB_CHART_THEMES" in text and "div.sl-chart" in text and charts.DARK["card"] in text
+    assert charts.theme.vega_runtime_header().rstrip().endswith("Do not edit. */") and " embed " in text.splitlines()[0]

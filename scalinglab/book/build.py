@@ -101,11 +101,10 @@ def execute(slug: str, output: Path | None = None, parameters: dict[str, Any] | 
 
 
 def _prepare_generated() -> None:
-    from scalinglab.charts import write_chart_themes, write_vega_runtime
+    from scalinglab.charts import write_vega_runtime
 
     static, extra = GENERATED / "static", GENERATED / "extra"
     write_vega_runtime(static / "vega-runtime.js")
-    write_chart_themes(static / "chart-themes.js")
     if not MATHJAX_SRC.exists():
         raise FileNotFoundError(f"MathJax not installed at {MATHJAX_SRC}; run `make env`")
     (extra / "mathjax").mkdir(parents=True, exist_ok=True)
