@@ -32,11 +32,14 @@ _CHART_REPORT = r"""
   const views = (window.scalinglabCharts || {}).views || {};
   for (const el of document.querySelectorAll('div.sl-chart')) {
     const view = views[el.id];
-    const rec = {id: el.id, rendered: !!view, theme: el.dataset.theme || null, layers: [], tooltips: [],
+    const rec = {id: el.id, rendered: !!view, theme: el.dataset.theme || null, layers: [], tooltips: [], legends: [],
                  background: view ? String(view.background()) : null};
     if (view) {
       const walk = (node, depth) => {
         if (!node || depth > 40) return;
+        if (node.role === 'legend-title') {
+          for (const it of node.items || []) rec.legends.push([].concat(it.text || '').join(' '));
+        }
         if (node.marktype && node.role === 'mark' && node.marktype !== 'group') {
           let drawn = 0;
           for (const it of node.items || []) {
@@ -167,6 +170,11 @@ def empty_layers(report: dict) -> list[str]:
     """'chart-id: layer (marktype, n items)' for every data layer that draws nothing."""
     return [f"{c['id']}: {lay['name']} ({lay['marktype']}, {lay['items']} items, none drawn)"
             for c in report["charts"] for lay in c["layers"] if lay["drawn"] == 0]
+
+
+def duplicate_legends(report: dict) -> list[str]:
+    """'chart-id: title' for every legend title drawn more than once in one chart (one field, two legends)."""
+    return [f"{c['id']}: {t}" for c in report["charts"] for t in sorted(set(c["legends"])) if c["legends"].count(t) > 1]
 
 
 def raw_dumps(text: str) -> list[str]:

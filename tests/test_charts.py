@@ -183,3 +183,15 @@ def test_vega_runtime_carries_the_book_embedding(tmp_path):
     text = charts.write_vega_runtime(tmp_path / "vega-runtime.js").read_text()
     assert "window.SCALINGLAB_CHART_THEMES" in text and "div.sl-chart" in text and charts.DARK["card"] in text
     assert charts.theme.vega_runtime_header().rstrip().endswith("Do not edit. */") and " embed " in text.splitlines()[0]
+
+
+def test_color_and_shape_with_a_sort_list_need_one_legend_hidden():
+    """The precision step chart drew two 'GPU' legends: color and shape of one field, both with a sort list."""
+    df = pl.DataFrame({"gpu": ["H100", "B200"], "x": [1.0, 2.0]})
+    order = ["H100", "B200"]
+    two = alt.Chart(df).mark_point().encode(x=alt.X("x:Q", title="X"), y=alt.Y("x:Q", title="Y"), tooltip=["gpu:N"],
+                                            color=alt.Color("gpu:N", title="GPU", sort=order),
+                                            shape=alt.Shape("gpu:N", title="GPU", sort=order))
+    assert any("legend channels (color, shape) with a sort list" in p for p in charts.check_chart(_titled(two).to_dict()))
+    one = two.encode(shape=alt.Shape("gpu:N", title="GPU", sort=order, legend=None))
+    assert charts.check_chart(_titled(one).to_dict()) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import TIMEZONES, browser, empty_layers, expected_chart_count, load, raw_dumps, serve
+from browser import TIMEZONES, browser, duplicate_legends, empty_layers, expected_chart_count, load, raw_dumps, serve
 from conftest import CHROMIUM, REPO, glued
 from scalinglab import charts, paths
 from scalinglab.book import build
@@ -42,6 +42,7 @@ def test_page_on_desktop(site_url, chromium, page):
     assert r["error_boxes"] == 0
     assert [c["id"] for c in r["charts"] if not c["rendered"]] == []
     assert empty_layers(r) == []
+    assert duplicate_legends(r) == [], "one field shown in two legends"
     assert raw_dumps(r["text"]) == [], "a dataframe printed as text"
     assert not re.search(r"\?\?|No key .* found", r["text"])
 

@@ -11,7 +11,8 @@ raises ``ValueError`` listing them. The rules:
 - calendar dates in UTC: every temporal encoding uses a ``utc*`` time unit or a ``utc`` scale, so a
   reader in New York or Kiritimati sees the same day as the data (see :func:`scalinglab.charts.utc_date`);
 - one legend per field: a field shown in several legend channels or layers must use one title
-  (Vega-Lite then merges the legends) or hide all but one legend (``legend=None``).
+  (Vega-Lite then merges the legends) or hide all but one legend (``legend=None``); with a ``sort``
+  list Vega-Lite does not merge a field's color and shape legends, so all but one must be hidden.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def _check_units(spec: dict) -> tuple[list[str], bool]:
     problems: list[str] = []
     has_tooltip = False
     legends: dict[str, set[str]] = {}
+    channels: dict[str, set[str]] = {}
+    sorted_lists: set[str] = set()
     for unit, enc, data in _units(spec):
         mark = _mark_type(unit)
         mark_def = unit.get("mark") if isinstance(unit.get("mark"), dict) else {}
@@ -102,6 +105,13 @@ def _check_units(spec: dict) -> tuple[list[str], bool]:
             e = enc.get(ch)
             if isinstance(e, dict) and e.get("field") and e.get("legend", {}) is not None:
                 legends.setdefault(str(e["field"]), set()).add(_title(e.get("title", e["field"])))
+                channels.setdefault(str(e["field"]), set()).add(ch)
+                if isinstance(e.get("sort"), list):
+                    sorted_lists.add(str(e["field"]))
+    for field, chans in sorted(channels.items()):
+        if len(chans) > 1 and field in sorted_lists and len(legends[field]) == 1:
+            problems.append(f"field {field!r} in {len(chans)} legend channels ({', '.join(sorted(chans))}) with a sort "
+                            "list draws one legend per channel: set legend=None on all but one channel")
     for field, titles in sorted(legends.items()):
         if len(titles) > 1:
             problems.append(f"field {field!r} gets {len(titles)} legends ({', '.join(sorted(titles))}): use one "
