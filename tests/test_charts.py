@@ -195,3 +195,13 @@ def test_color_and_shape_with_a_sort_list_need_one_legend_hidden():
     assert any("legend channels (color, shape) with a sort list" in p for p in charts.check_chart(_titled(two).to_dict()))
     one = two.encode(shape=alt.Shape("gpu:N", title="GPU", sort=order, legend=None))
     assert charts.check_chart(_titled(one).to_dict()) == []
+
+
+def test_notebook_specs_reads_chart_outputs(tmp_path):
+    import json
+
+    spec = {"mark": "point", "title": {"text": "T"}}
+    nb = {"cells": [{"cell_type": "code", "outputs": [{"output_type": "display_data", "data": render.renderer(spec)}]},
+                    {"cell_type": "markdown"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "x.ipynb").write_text(json.dumps(nb))
+    assert render.notebook_specs(tmp_path / "x.ipynb") == [spec]

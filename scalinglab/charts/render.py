@@ -108,3 +108,15 @@ def write_chart_themes(path: Path) -> Path:
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def notebook_specs(nb_path: Path) -> list[dict]:
+    """The Vega-Lite spec of every chart output of an executed notebook, in order (for chapter tests).
+
+    Reads the Vega-Lite mimetype that :func:`renderer` writes next to the HTML; returns ``[]`` for a
+    notebook without charts. Raises ``FileNotFoundError`` / ``json.JSONDecodeError`` for a missing or
+    unreadable notebook.
+    """
+    nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    return [out["data"][MIMETYPE] for cell in nb.get("cells", []) for out in cell.get("outputs", [])
+            if MIMETYPE in out.get("data", {})]
