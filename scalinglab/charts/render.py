@@ -21,6 +21,7 @@ import hashlib
 import html
 import json
 import math
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from typing import Any
 import altair as alt
 
 RENDERER_NAME = "scalinglab"
+#: Set by ``make lab`` (see :mod:`scalinglab.charts.frontend`): outputs then embed themselves.
+INLINE_ENV_VAR = "SCALINGLAB_INLINE_VEGA"
 MIMETYPE = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
 _seen: Counter[str] = Counter()
 
@@ -70,8 +73,10 @@ def renderer(spec: dict, **metadata: Any) -> dict[str, Any]:
     base = chart_id(spec)
     _seen[base] += 1
     element_id = base if _seen[base] == 1 else f"{base}-{_seen[base]}"
-    return {"text/html": spec_html(spec, element_id), MIMETYPE: spec,
-            "text/plain": f"<chart {element_id}>"}
+    html_out = spec_html(spec, element_id)
+    if os.environ.get(INLINE_ENV_VAR) == "1":  # JupyterLab: the runtime was inlined once; draw this chart now
+        html_out += "<script>window.scalinglabCharts && window.scalinglabCharts.embedAll()</script>"
+    return {"text/html": html_out, MIMETYPE: spec, "text/plain": f"<chart {element_id}>"}
 
 
 alt.renderers.register(RENDERER_NAME, renderer)
