@@ -20,8 +20,9 @@ GPU_COLUMNS = ("bf16_fp16_dense_tflops", "hbm_tb_per_s")
 @register("interconnect_scaling")
 class InterconnectScalingParams(ChapterParams):
     """Parameters of ``notebooks/interconnect_scaling.ipynb``: field order and defaults equal its parameters cell (tested)."""
-    n_gpus: int = Field(4608, ge=2, le=1_048_576,
-                        description="GPUs taking part in the collective and in the data-parallel job",
+    n_gpus: int = Field(1152, ge=2, le=1_048_576,
+                        description="GPUs taking part in the collective and in the data-parallel job "
+                                    "(1152 is 144 HGX, 16 NVL72 or 2 NVL576 domains)",
                         json_schema_extra={"unit": "GPUs"})
     message_size_bytes: int = Field(1_073_741_824, ge=1, le=10**13,
                                     description="size of the array all-reduced, in bytes (2^30 is 1 GiB)",
@@ -52,13 +53,19 @@ class InterconnectScalingParams(ChapterParams):
     bytes_per_param: float = Field(2.0, gt=0, le=16,
                                    description="bytes per gradient, weight and activation element (2 for BF16)",
                                    json_schema_extra={"unit": "bytes"})
-    tokens_per_step: int = Field(4_194_304, ge=1, le=10**12,
-                                 description="global batch in tokens per training step, fixed as GPUs are added",
+    tokens_per_step: int = Field(4_718_592, ge=1, le=10**12,
+                                 description="global batch in tokens per training step, fixed as GPUs are added "
+                                             "(4718592 is 1152 sequences of 4096 tokens)",
+                                 json_schema_extra={"unit": "tokens"})
+    sequence_length: int = Field(4096, ge=1, le=10**7,
+                                 description="tokens per training sequence; each GPU needs at least one sequence per step",
                                  json_schema_extra={"unit": "tokens"})
     mfu: float = Field(0.4, gt=0, le=1, description="model FLOPs utilisation of the compute, in (0, 1]",
                        json_schema_extra={"unit": "fraction"})
     overlap_fraction: float = Field(0.5, ge=0, le=1,
                                     description="share of the compute time that can hide the gradient all-reduce, in [0, 1]",
+                                    json_schema_extra={"unit": "fraction"})
+    confidence_level: float = Field(0.95, gt=0.5, lt=1.0, description="two-sided confidence level of fitted intervals",
                                     json_schema_extra={"unit": "fraction"})
 
     def check(self) -> None:
@@ -68,6 +75,12 @@ class InterconnectScalingParams(ChapterParams):
         if self.n_gpus % self.scaleup_domain_size:
             raise ParameterError("scaleup_domain_size", self.scaleup_domain_size,
                                  f"a divisor of n_gpus ({self.n_gpus}): the job fills whole NVLink domains")
+        if self.tokens_per_step < self.sequence_length * self.n_gpus:
+            raise ParameterError(
+                "tokens_per_step", self.tokens_per_step,
+                f"at least sequence_length x n_gpus = {self.sequence_length} x {self.n_gpus} = "
+                f"{self.sequence_length * self.n_gpus}: each GPU of a data-parallel job needs at least one "
+                f"sequence per step (here {self.tokens_per_step / self.n_gpus:,.1f} tokens per GPU)")
         from scalinglab.data import gpus_with
 
         known = gpus_with(*GPU_COLUMNS)
