@@ -15,9 +15,9 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 CHAPTERS  := $(sort $(basename $(notdir $(wildcard notebooks/*.ipynb))))
 EXECUTED  := $(CHAPTERS:%=executed/%.ipynb)
-# Everything a notebook's result depends on besides its own source.
-NB_DEPS   := $(shell find data -type f -not -path '*/scripts/*' 2>/dev/null) \
-             $(shell find scalinglab -name '*.py' 2>/dev/null) requirements.txt
+# What a chapter's result depends on is defined once, in scalinglab/book/deps.py (standard library only,
+# so the system python3 can answer before .venv exists): notebook, data files, package code, requirements.
+CHAPTER_DEPS = $(shell python3 -m scalinglab.book.deps $(1))
 SITE_DEPS := $(EXECUTED) $(shell find book -type f 2>/dev/null) _config.yml _toc.yml $(shell find scalinglab/charts -name "*.py") requirements.txt
 ENV_STAMP := $(VENV)/.installed
 
@@ -48,7 +48,8 @@ book: $(ENV_STAMP)
 
 notebooks: $(EXECUTED)
 
-executed/%.ipynb: notebooks/%.ipynb $(NB_DEPS) | $(ENV_STAMP)
+.SECONDEXPANSION:
+executed/%.ipynb: $$(call CHAPTER_DEPS,$$*) | $(ENV_STAMP)
 	@echo "executing $*"
 	@$(PY) -m scalinglab.book.build execute $*
 

@@ -68,10 +68,20 @@ def machine() -> dict:
         mem = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, AttributeError):
         pass
-    chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip() \
-        if Path("/usr/bin/chromium").exists() else "not installed"
-    return {"nproc": NPROC, "cpu": cpu, "ram": mem, "os": platform.platform(), "python": platform.python_version(),
-            "chromium": chromium, "date": time.strftime("%Y-%m-%d", time.gmtime())}
+    chromium = (
+        subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
+        if Path("/usr/bin/chromium").exists()
+        else "not installed"
+    )
+    return {
+        "nproc": NPROC,
+        "cpu": cpu,
+        "ram": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "chromium": chromium,
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+    }
 
 
 def env_for(root: Path) -> dict:
@@ -84,7 +94,9 @@ def env_for(root: Path) -> dict:
     return env
 
 
-def sh(cmd: list[str], cwd: Path, env: dict, check: bool = True, quiet: bool = True) -> tuple[float, subprocess.CompletedProcess]:
+def sh(
+    cmd: list[str], cwd: Path, env: dict, check: bool = True, quiet: bool = True
+) -> tuple[float, subprocess.CompletedProcess]:
     t0 = time.perf_counter()
     r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=quiet, text=True)
     dt = time.perf_counter() - t0
@@ -96,8 +108,13 @@ def sh(cmd: list[str], cwd: Path, env: dict, check: bool = True, quiet: bool = T
 
 def scratch_copy(dest: Path) -> Path:
     """Tracked and untracked-not-ignored files of the repository, with their mtimes, plus a .venv link."""
-    files = subprocess.run(["git", "-C", str(REPO), "ls-files", "-co", "--exclude-standard", "-z"],
-                           capture_output=True, check=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "-C", str(REPO), "ls-files", "-co", "--exclude-standard", "-z"], capture_output=True, check=True
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
@@ -141,8 +158,19 @@ def touch_notebook(path: Path) -> None:
 # ---------------------------------------------------------------------------
 def our_build(root: Path, phases: dict | None = None) -> tuple[float, int]:
     env = env_for(root)
-    t1, r1 = sh(["make", "--no-print-directory", "-C", str(root), f"-j{NPROC}", "notebooks",
-                 "_build/generated/static/vega-runtime.js"], root, env)
+    t1, r1 = sh(
+        [
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(root),
+            f"-j{NPROC}",
+            "notebooks",
+            "_build/generated/static/vega-runtime.js",
+        ],
+        root,
+        env,
+    )
     t2, _ = sh(["make", "--no-print-directory", "-C", str(root), "_build/html/index.html"], root, env)
     if phases is not None:
         phases.update(notebooks_s=t1, site_s=t2)
@@ -150,8 +178,16 @@ def our_build(root: Path, phases: dict | None = None) -> tuple[float, int]:
 
 
 def vega_generation(root: Path) -> float:
-    t, _ = sh([str(PY), "-c", "from scalinglab.charts import write_vega_runtime as w; import sys; w(sys.argv[1])",
-               str(root / "vega-probe.js")], root, env_for(root))
+    t, _ = sh(
+        [
+            str(PY),
+            "-c",
+            "from scalinglab.charts import write_vega_runtime as w; import sys; w(sys.argv[1])",
+            str(root / "vega-probe.js"),
+        ],
+        root,
+        env_for(root),
+    )
     return t
 
 
@@ -197,8 +233,11 @@ def jb_build_incremental(root: Path, out: Path) -> float:
 # 3-4. runs and sweeps
 # ---------------------------------------------------------------------------
 def papermill_run(root: Path, slug: str, params: list[str], out: Path) -> float:
-    t, _ = sh([str(VENV / "bin" / "papermill"), f"notebooks/{slug}.ipynb", str(out), "-k", "python3", *params],
-              root, env_for(root))
+    t, _ = sh(
+        [str(VENV / "bin" / "papermill"), f"notebooks/{slug}.ipynb", str(out), "-k", "python3", *params],
+        root,
+        env_for(root),
+    )
     return t
 
 
@@ -236,15 +275,17 @@ def page_metrics(site: Path, root: Path, repeat: int) -> list[dict]:
         from playwright.sync_api import sync_playwright
 
         sel = "div.vega-embed svg.marks, div.vega-embed canvas"
-        init = ("window.__first = null; window.__all = null; window.__want = 0;"
-                "new MutationObserver(function () { var n = document.querySelectorAll('" + sel + "').length;"
-                " if (n > 0 && window.__first === null) window.__first = performance.now();"
-                " if (window.__want && n >= window.__want && window.__all === null) window.__all = performance.now();"
-                "}).observe(document, {subtree: true, childList: true});")
+        init = (
+            "window.__first = null; window.__all = null; window.__want = 0;"
+            "new MutationObserver(function () { var n = document.querySelectorAll('" + sel + "').length;"
+            " if (n > 0 && window.__first === null) window.__first = performance.now();"
+            " if (window.__want && n >= window.__want && window.__all === null) window.__all = performance.now();"
+            "}).observe(document, {subtree: true, childList: true});"
+        )
         with serve(site) as url, sync_playwright() as p:
             b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             for _ in range(repeat):
-                for slug, html, nb in pages:
+                for slug, _html, nb in pages:
                     n = expected_chart_count(nb)
                     ctx = b.new_context(viewport={"width": 1280, "height": 900})  # cold cache each time
                     page = ctx.new_page()
@@ -259,16 +300,29 @@ def page_metrics(site: Path, root: Path, repeat: int) -> list[dict]:
     for slug, html, nb in pages:
         data = html.read_bytes()
         t = timings[slug]
-        rows.append({"chapter": slug, "charts": expected_chart_count(nb), "bytes": len(data),
-                     "gzip_bytes": len(gzip.compress(data, 6)),
-                     "first_chart_ms": statistics.median(x[0] for x in t) if t else None,
-                     "all_charts_ms": statistics.median(x[1] for x in t) if t else None})
+        rows.append(
+            {
+                "chapter": slug,
+                "charts": expected_chart_count(nb),
+                "bytes": len(data),
+                "gzip_bytes": len(gzip.compress(data, 6)),
+                "first_chart_ms": statistics.median(x[0] for x in t) if t else None,
+                "all_charts_ms": statistics.median(x[1] for x in t) if t else None,
+            }
+        )
     vega = site / "_static" / "vega-runtime.js"
     if vega.exists():
         v = vega.read_bytes()
-        rows.append({"chapter": "(shared vega runtime, cached after the first page)", "charts": None,
-                     "bytes": len(v), "gzip_bytes": len(gzip.compress(v, 6)), "first_chart_ms": None,
-                     "all_charts_ms": None})
+        rows.append(
+            {
+                "chapter": "(shared vega runtime, cached after the first page)",
+                "charts": None,
+                "bytes": len(v),
+                "gzip_bytes": len(gzip.compress(v, 6)),
+                "first_chart_ms": None,
+                "all_charts_ms": None,
+            }
+        )
     return rows
 
 
@@ -380,23 +434,31 @@ def main(argv: list[str] | None = None) -> int:
     res["run_params"] = f"{slug} {' '.join(params)}"
 
     # 4. sweeps
-    side = int(args.points ** 0.5)
+    side = int(args.points**0.5)
     grid = {"fit_start_year": [1971, 1980, 1985, 1990][:side], "fit_end_year": [2005, 2010, 2015, 2021][:side]}
     runs_dir = ours / "runs-sweep"
     env = {**env_for(ours), "SCALINGLAB_RUNS_DIR": str(runs_dir)}
     log(f"kernel sweep: {side}x{side} points of {slug} on {NPROC} workers (empty cache)")
-    res["sweep_s"], r = sh([str(VENV / "bin" / "scalinglab"), "sweep", slug, *grid_args(grid), "--no-progress"], ours, env)
-    res["sweep_cached_s"], _ = sh([str(VENV / "bin" / "scalinglab"), "sweep", slug, *grid_args(grid), "--no-progress"],
-                                  ours, env)
+    res["sweep_s"], r = sh(
+        [str(VENV / "bin" / "scalinglab"), "sweep", slug, *grid_args(grid), "--no-progress"], ours, env
+    )
+    res["sweep_cached_s"], _ = sh(
+        [str(VENV / "bin" / "scalinglab"), "sweep", slug, *grid_args(grid), "--no-progress"], ours, env
+    )
     log(f"{args.points} sequential papermill runs of {slug}")
     res["seq_s"] = sum(papermill_run(ours, slug, p, WORK / "seq.ipynb") for p in points_of(grid))
     res["sweep_grid"] = grid
     if "interconnect_scaling" in slugs:
         igrid = {"n_gpus": [8, 72, 576, 4608][:side], "message_size_bytes": [2**20, 2**24, 2**27, 2**30][:side]}
         log(f"vectorised sweep of interconnect_scaling ({args.points} points) vs {args.points} papermill runs")
-        res["vsweep_s"], _ = sh([str(VENV / "bin" / "scalinglab"), "sweep", "interconnect_scaling", *grid_args(igrid),
-                                 "--no-progress"], ours, env)
-        res["vseq_s"] = sum(papermill_run(ours, "interconnect_scaling", p, WORK / "vseq.ipynb") for p in points_of(igrid))
+        res["vsweep_s"], _ = sh(
+            [str(VENV / "bin" / "scalinglab"), "sweep", "interconnect_scaling", *grid_args(igrid), "--no-progress"],
+            ours,
+            env,
+        )
+        res["vseq_s"] = sum(
+            papermill_run(ours, "interconnect_scaling", p, WORK / "vseq.ipynb") for p in points_of(igrid)
+        )
 
     # 5. pages
     log("page sizes and time to rendered charts (headless Chromium)")
@@ -413,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         readme = REPO / "benchmarks" / "README.md"
         text = readme.read_text() if readme.exists() else "<!-- results -->\n<!-- /results -->\n"
         block = f"<!-- results -->\n{table}\n<!-- /results -->"
-        text = re.sub(r"<!-- results -->.*?<!-- /results -->", lambda m: block, text, flags=re.S)
+        text = re.sub(r"<!-- results -->.*?<!-- /results -->", lambda _m: block, text, flags=re.S)
         readme.write_text(text)
         log(f"wrote the results into {readme.relative_to(REPO)}")
     if not args.keep:
@@ -423,8 +485,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def render(res: dict) -> str:
     m = res["machine"]
-    L = [f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram']} RAM, {m['os']}, Python {m['python']}, "
-         f"{m['chromium']}; measured {m['date']}. Chapters: {', '.join(res['chapters'])}.", ""]
+    L = [
+        f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram']} RAM, {m['os']}, Python {m['python']}, "
+        f"{m['chromium']}; measured {m['date']}. Chapters: {', '.join(res['chapters'])}.",
+        "",
+    ]
 
     def ratio(a, b):
         return a / b if a is not None and b else None
@@ -434,52 +499,95 @@ def render(res: dict) -> str:
 
     clean, force = res["ours_clean_s"], res["jb_force_s"]
     rows = [
-        ("Clean build, our pipeline (papermill via make -j, then jupyter-book -W)",
-         fmt_s(clean), f"{res['ours_clean_executed']} notebooks executed: {fmt_s(res['ours_clean_notebooks_s'])} "
-         f"executing (the vega runtime, {fmt_s(res['vega_generation_s'])} alone, is generated alongside), "
-         f"{fmt_s(res['ours_clean_site_s'])} site (Jupyter Book alone renders the executed book in "
-         f"{fmt_s(res['jb_render_only_s'])})", ""),
+        (
+            "Clean build, our pipeline (papermill via make -j, then jupyter-book -W)",
+            fmt_s(clean),
+            f"{res['ours_clean_executed']} notebooks executed: {fmt_s(res['ours_clean_notebooks_s'])} "
+            f"executing (the vega runtime, {fmt_s(res['vega_generation_s'])} alone, is generated alongside), "
+            f"{fmt_s(res['ours_clean_site_s'])} site (Jupyter Book alone renders the executed book in "
+            f"{fmt_s(res['jb_render_only_s'])})",
+            "",
+        ),
         ("Clean build, Jupyter Book executes (execute_notebooks: force, serial)", fmt_s(force), "", ""),
         ("Clean build, Jupyter Book execute_notebooks: cache (cold cache)", fmt_s(res["jb_cache_cold_s"]), "", ""),
         ("**ours / JB force**", f"{ratio(clean, force):.2f}x", "target <= 0.60x", target(ratio(clean, force), 0.6)),
         ("**ours / JB cache (cold)**", f"{ratio(clean, res['jb_cache_cold_s']):.2f}x", "", ""),
-        ("No-op rebuild, ours", f"{res['ours_noop_s']:.2f} s", f"{res['ours_noop_executed']} notebooks executed, "
-         "site not rebuilt (make: everything up to date)", ""),
+        (
+            "No-op rebuild, ours",
+            f"{res['ours_noop_s']:.2f} s",
+            f"{res['ours_noop_executed']} notebooks executed, site not rebuilt (make: everything up to date)",
+            "",
+        ),
         ("No-op rebuild, JB cache mode", fmt_s(res["jb_cache_noop_s"]), "", ""),
-        ("**no-op / clean (ours)**", f"{ratio(res['ours_noop_s'], clean):.3f}x", "target <= 0.15x",
-         target(ratio(res["ours_noop_s"], clean), 0.15)),
-        (f"Rebuild after changing code in {res['changed_notebook']}, ours", fmt_s(res["ours_one_s"]),
-         f"{res['ours_one_executed']} notebook(s) executed ({fmt_s(res['ours_one_notebooks_s'])}), "
-         f"site rebuilt with --all ({fmt_s(res['ours_one_site_s'])})", ""),
-        (f"Rebuild after changing code in {res['changed_notebook']}, JB cache mode", fmt_s(res["jb_cache_one_s"]),
-         "re-executes that notebook, re-reads only changed pages", ""),
-        (f"`scalinglab run {res['run_params']}` (median)", fmt_s(res["run_s"]),
-         "validation, execution, HTML page, record", ""),
+        (
+            "**no-op / clean (ours)**",
+            f"{ratio(res['ours_noop_s'], clean):.3f}x",
+            "target <= 0.15x",
+            target(ratio(res["ours_noop_s"], clean), 0.15),
+        ),
+        (
+            f"Rebuild after changing code in {res['changed_notebook']}, ours",
+            fmt_s(res["ours_one_s"]),
+            f"{res['ours_one_executed']} notebook(s) executed ({fmt_s(res['ours_one_notebooks_s'])}), "
+            f"site rebuilt with --all ({fmt_s(res['ours_one_site_s'])})",
+            "",
+        ),
+        (
+            f"Rebuild after changing code in {res['changed_notebook']}, JB cache mode",
+            fmt_s(res["jb_cache_one_s"]),
+            "re-executes that notebook, re-reads only changed pages",
+            "",
+        ),
+        (
+            f"`scalinglab run {res['run_params']}` (median)",
+            fmt_s(res["run_s"]),
+            "validation, execution, HTML page, record",
+            "",
+        ),
         ("bare `papermill` same chapter and parameters (median)", fmt_s(res["papermill_s"]), "", ""),
-        ("**run / papermill**", f"{ratio(res['run_s'], res['papermill_s']):.2f}x", "target <= 1.15x",
-         target(ratio(res["run_s"], res["papermill_s"]), 1.15)),
-        (f"Kernel sweep, {len(list(_points(res['sweep_grid'])))} points, {m['nproc']} workers, empty cache",
-         fmt_s(res["sweep_s"]), "", ""),
+        (
+            "**run / papermill**",
+            f"{ratio(res['run_s'], res['papermill_s']):.2f}x",
+            "target <= 1.15x",
+            target(ratio(res["run_s"], res["papermill_s"]), 1.15),
+        ),
+        (
+            f"Kernel sweep, {len(list(_points(res['sweep_grid'])))} points, {m['nproc']} workers, empty cache",
+            fmt_s(res["sweep_s"]),
+            "",
+            "",
+        ),
         ("Same sweep again (every point from the cache)", fmt_s(res["sweep_cached_s"]), "", ""),
         ("Sequential papermill runs of the same points", fmt_s(res["seq_s"]), "", ""),
-        ("**sweep / sequential**", f"{ratio(res['sweep_s'], res['seq_s']):.2f}x", "target <= 0.60x",
-         target(ratio(res["sweep_s"], res["seq_s"]), 0.6)),
+        (
+            "**sweep / sequential**",
+            f"{ratio(res['sweep_s'], res['seq_s']):.2f}x",
+            "target <= 0.60x",
+            target(ratio(res["sweep_s"], res["seq_s"]), 0.6),
+        ),
     ]
     if "vsweep_s" in res:
-        rows += [("Vectorised sweep of interconnect_scaling, 16 points (no kernel)", fmt_s(res["vsweep_s"]), "", ""),
-                 ("Sequential papermill runs of the same 16 points", fmt_s(res["vseq_s"]), "", ""),
-                 ("**vectorised sweep / sequential**", f"{ratio(res['vsweep_s'], res['vseq_s']):.3f}x", "", "")]
+        rows += [
+            ("Vectorised sweep of interconnect_scaling, 16 points (no kernel)", fmt_s(res["vsweep_s"]), "", ""),
+            ("Sequential papermill runs of the same 16 points", fmt_s(res["vseq_s"]), "", ""),
+            ("**vectorised sweep / sequential**", f"{ratio(res['vsweep_s'], res['vseq_s']):.3f}x", "", ""),
+        ]
     L += ["| measurement | value | note | target |", "|---|---|---|---|"]
     L += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    L += ["", "| chapter page | charts | HTML bytes | gzip bytes | first chart | all charts | <= 300 KB gzip |",
-          "|---|---|---|---|---|---|---|"]
+    L += [
+        "",
+        "| chapter page | charts | HTML bytes | gzip bytes | first chart | all charts | <= 300 KB gzip |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for p in res["pages"]:
         shared = p["chapter"].startswith("(")
         fc = "-" if p["first_chart_ms"] is None else f"{p['first_chart_ms']:.0f} ms"
         ac = "-" if p["all_charts_ms"] is None else f"{p['all_charts_ms']:.0f} ms"
         tgt = "" if shared else ("met" if p["gzip_bytes"] <= 300_000 else "**missed**")
-        L.append(f"| {p['chapter']} | {p['charts'] if p['charts'] is not None else '-'} | {p['bytes']:,} | "
-                 f"{p['gzip_bytes']:,} | {fc} | {ac} | {tgt} |")
+        L.append(
+            f"| {p['chapter']} | {p['charts'] if p['charts'] is not None else '-'} | {p['bytes']:,} | "
+            f"{p['gzip_bytes']:,} | {fc} | {ac} | {tgt} |"
+        )
     L += ["", "| kernel start + the chapter's imports (median) | seconds |", "|---|---|"]
     L += [f"| {k} | {v:.2f} s |" for k, v in res["kernel_s"].items()]
     return "\n".join(L)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 import os
 import subprocess
 import sys
@@ -19,8 +17,21 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 def run_papermill(slug: str, out: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``papermill notebooks/<slug>.ipynb OUT -k python3 ARGS`` as a user would."""
     papermill = Path(PY).with_name("papermill")
-    return subprocess.run([str(papermill), str(REPO / "notebooks" / f"{slug}.ipynb"), str(out), "-k", "python3",
-                           "--no-progress-bar", *args], capture_output=True, text=True, cwd=cwd or REPO, timeout=600)
+    return subprocess.run(
+        [
+            str(papermill),
+            str(REPO / "notebooks" / f"{slug}.ipynb"),
+            str(out),
+            "-k",
+            "python3",
+            "--no-progress-bar",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        timeout=600,
+    )
 
 
 def assert_named_parameter_error(result: subprocess.CompletedProcess, name: str) -> None:
@@ -31,21 +42,10 @@ def assert_named_parameter_error(result: subprocess.CompletedProcess, name: str)
 
 
 def glued(nb_path: Path) -> dict:
-    """Glued values of an executed notebook: key -> text/plain (parsed as JSON/float where possible)."""
-    nb = json.loads(Path(nb_path).read_text())
-    out = {}
-    for cell in nb["cells"]:
-        for o in cell.get("outputs", []):
-            meta = o.get("metadata", {}).get("scrapbook", {})
-            key = meta.get("name")
-            if key is not None:
-                text = o["data"].get(meta.get("mime_prefix", "") + "text/plain", "")
-                text = re.sub(r"^np\.\w+\((.*)\)$", r"\1", text)
-                try:
-                    out[key] = float(text)
-                except ValueError:
-                    out[key] = text.strip("'\"")
-    return out
+    """Glued values of an executed notebook, read by the package's one glue reader (scalinglab.book.glue)."""
+    from scalinglab.book.glue import glued_file
+
+    return glued_file(nb_path)
 
 
 @pytest.fixture(scope="session")

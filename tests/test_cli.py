@@ -19,11 +19,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import CHROMIUM, REPO, run_papermill
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CHROMIUM, REPO, run_papermill
-from scalinglab.book import cli, runs, scenarios, schemas
+from scalinglab.book import cache, cli, glue, inject, scenarios, schemas, sweeps
 from scalinglab.errors import ParameterError
 
 SCALINGLAB = Path(sys.executable).with_name("scalinglab")
@@ -41,8 +41,9 @@ def sl(*args: str, runs_dir: Path | None = None, timeout: int = 300) -> subproce
     env = {**os.environ}
     if runs_dir is not None:
         env["SCALINGLAB_RUNS_DIR"] = str(runs_dir)
-    return subprocess.run([sys.executable, "-m", "scalinglab", *args], capture_output=True, text=True, cwd=REPO,
-                          env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "scalinglab", *args], capture_output=True, text=True, cwd=REPO, env=env, timeout=timeout
+    )
 
 
 def _notebook(path: Path, *cells: str, params: str = "seed = 2024  # random seed") -> Path:
@@ -58,16 +59,38 @@ def _notebook(path: Path, *cells: str, params: str = "seed = 2024  # random seed
 # ---------------------------------------------------------------------------
 # values from the command line
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("raw,expected", [
-    ("8", 8), ("-5", -5), ("0.5", 0.5), ("1e9", 1e9), ("-2.5e-3", -2.5e-3), ("1_000", 1000), ("010", 10),
-    ("true", True), ("False", False), ("null", None), ("None", None), ("~", None),
-    ("2023-03-14", dt.date(2023, 3, 14)),
-    ("[bfloat16, float8_e4m3fn]", ["bfloat16", "float8_e4m3fn"]), ("[1, 2.5, null]", [1, 2.5, None]),
-    ("{a: 1}", {"a": 1}),
-    ("yes", "yes"), ("on", "on"), ("1:30", "1:30"), ("GPT-4 (8k)", "GPT-4 (8k)"),
-    ('say "hi"', 'say "hi"'), ("'quoted'", "'quoted'"), ("line1\nline2 \"q\" \\n", "line1\nline2 \"q\" \\n"),
-    ("  padded  ", "  padded  "), ("", ""), ("a: b", "a: b"), ("x # not a comment", "x # not a comment"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("8", 8),
+        ("-5", -5),
+        ("0.5", 0.5),
+        ("1e9", 1e9),
+        ("-2.5e-3", -2.5e-3),
+        ("1_000", 1000),
+        ("010", 10),
+        ("true", True),
+        ("False", False),
+        ("null", None),
+        ("None", None),
+        ("~", None),
+        ("2023-03-14", dt.date(2023, 3, 14)),
+        ("[bfloat16, float8_e4m3fn]", ["bfloat16", "float8_e4m3fn"]),
+        ("[1, 2.5, null]", [1, 2.5, None]),
+        ("{a: 1}", {"a": 1}),
+        ("yes", "yes"),
+        ("on", "on"),
+        ("1:30", "1:30"),
+        ("GPT-4 (8k)", "GPT-4 (8k)"),
+        ('say "hi"', 'say "hi"'),
+        ("'quoted'", "'quoted'"),
+        ('line1\nline2 "q" \\n', 'line1\nline2 "q" \\n'),
+        ("  padded  ", "  padded  "),
+        ("", ""),
+        ("a: b", "a: b"),
+        ("x # not a comment", "x # not a comment"),
+    ],
+)
 def test_parse_value_types(raw, expected):
     got = cli.parse_value(raw)
     assert got == expected and type(got) is type(expected)
@@ -89,7 +112,7 @@ def test_split_sweep_values():
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
 def test_injected_strings_round_trip_exactly(s):
     """Whatever the text, the injected-parameters code evaluates back to the same string."""
-    code = runs.injected_source({"x": s, "d": dt.date(2023, 3, 14), "l": [s, None, 1.5], "m": {s: s}})
+    code = inject.injected_source({"x": s, "d": dt.date(2023, 3, 14), "l": [s, None, 1.5], "m": {s: s}})
     ns: dict = {}
     exec(code, ns)  # noqa: S102 - our own generated code
     assert ns["x"] == s and ns["l"] == [s, None, 1.5] and ns["m"] == {s: s}
@@ -100,7 +123,7 @@ def test_injected_strings_round_trip_exactly(s):
 def exact_translator():
     from papermill.translators import PythonTranslator, papermill_translators
 
-    yield runs.install_translator()
+    yield inject.install_translator()
     papermill_translators.register("python", PythonTranslator)
 
 
@@ -108,17 +131,25 @@ def test_values_keep_their_types_inside_the_kernel(tmp_path, exact_translator):
     """Through papermill into a real kernel: text byte for byte, list, None, date, negative number."""
     import papermill as pm
 
-    src = _notebook(tmp_path / "echo.ipynb",
-                    "import json\nfrom myst_nb import glue\n"
-                    "glue('types', json.dumps([type(v).__name__ for v in (s, l, n, d, neg)]), display=False)\n"
-                    "glue('s', s, display=False)\nglue('d', d.isoformat(), display=False)",
-                    params='s = ""  # text\nl = []  # list\nn = 1  # none\nd = "2000-01-01"  # date\nneg = 0  # number')
-    text = 'He said "hi",\nthen \'bye\' \\ tab\tend ünï €'
+    src = _notebook(
+        tmp_path / "echo.ipynb",
+        "import json\nfrom myst_nb import glue\n"
+        "glue('types', json.dumps([type(v).__name__ for v in (s, l, n, d, neg)]), display=False)\n"
+        "glue('s', s, display=False)\nglue('d', d.isoformat(), display=False)",
+        params='s = ""  # text\nl = []  # list\nn = 1  # none\nd = "2000-01-01"  # date\nneg = 0  # number',
+    )
+    text = "He said \"hi\",\nthen 'bye' \\ tab\tend ünï €"
     values = {"s": text, "l": ["bfloat16", "float8_e4m3fn"], "n": None, "d": dt.date(2023, 3, 14), "neg": -5}
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(src), str(out), parameters=runs.papermill_value(values), kernel_name="python3",
-                        progress_bar=False, cwd=str(tmp_path))
-    g = runs.glued_values(json.loads(out.read_text()))
+    pm.execute_notebook(
+        str(src),
+        str(out),
+        parameters=inject.papermill_value(values),
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
+    g = glue.glued_values(json.loads(out.read_text()))
     assert json.loads(g["types"]) == ["str", "list", "NoneType", "date", "int"]
     assert g["s"] == text and g["d"] == "2023-03-14"
 
@@ -147,8 +178,13 @@ def test_params_of_every_chapter(chapter, capsys):
 
 def test_unknown_name_exits_2_with_suggestion(runs_dir):
     t0 = time.perf_counter()
-    r = subprocess.run([str(SCALINGLAB), "run", "moores_law_limits", "-p", "fit_start_yr", "1990"],
-                       capture_output=True, text=True, cwd=REPO, env={**os.environ, "SCALINGLAB_RUNS_DIR": str(runs_dir)})
+    r = subprocess.run(
+        [str(SCALINGLAB), "run", "moores_law_limits", "-p", "fit_start_yr", "1990"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "SCALINGLAB_RUNS_DIR": str(runs_dir)},
+    )
     assert r.returncode == 2
     assert "'fit_start_yr'" in r.stderr and "did you mean 'fit_start_year'?" in r.stderr
     assert time.perf_counter() - t0 < 15 and not runs_dir.exists()  # no kernel, no run folder
@@ -165,17 +201,24 @@ def test_unknown_chapter_exits_2_with_suggestion(capsys):
     assert "did you mean 'moores_law_limits'?" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args,name,fragments", [
-    (["-p", "fit_start_year", "abc"], "fit_start_year", ["'abc'", "valid integer", ">= 1900"]),
-    (["-p", "fit_start_year", "1850"], "fit_start_year", ["1850", ">= 1900"]),
-    (["-p", "temperature_k", "-5"], "temperature_k", ["-5", "greater than 0"]),
-    (["-p", "metric", "[transistors, frequency]"], "metric", ["['transistors', 'frequency']", "one of: transistors"]),
-    (["-p", "metric", "null"], "metric", ["None", "one of: transistors"]),
-    (["-p", "metric", 'say "hi"\nthere'], "metric", [repr('say "hi"\nthere'), "one of: transistors"]),
-    (["-p", "fit_start_year", "2023-03-14"], "fit_start_year", ["datetime.date(2023, 3, 14)", "valid integer"]),
-    (["-p", "fit_start_year", "2030"], "fit_start_year", ["2030", "data run from"]),
-    (["-p", "confidence_level", "true"], "confidence_level", ["True"]),
-])
+@pytest.mark.parametrize(
+    "args,name,fragments",
+    [
+        (["-p", "fit_start_year", "abc"], "fit_start_year", ["'abc'", "valid integer", ">= 1900"]),
+        (["-p", "fit_start_year", "1850"], "fit_start_year", ["1850", ">= 1900"]),
+        (["-p", "temperature_k", "-5"], "temperature_k", ["-5", "greater than 0"]),
+        (
+            ["-p", "metric", "[transistors, frequency]"],
+            "metric",
+            ["['transistors', 'frequency']", "one of: transistors"],
+        ),
+        (["-p", "metric", "null"], "metric", ["None", "one of: transistors"]),
+        (["-p", "metric", 'say "hi"\nthere'], "metric", [repr('say "hi"\nthere'), "one of: transistors"]),
+        (["-p", "fit_start_year", "2023-03-14"], "fit_start_year", ["datetime.date(2023, 3, 14)", "valid integer"]),
+        (["-p", "fit_start_year", "2030"], "fit_start_year", ["2030", "data run from"]),
+        (["-p", "confidence_level", "true"], "confidence_level", ["True"]),
+    ],
+)
 def test_bad_values_exit_2_naming_parameter_value_allowed(args, name, fragments, capsys, runs_dir):
     assert cli.main(["run", "moores_law_limits", *args]) == 2
     err = capsys.readouterr().err
@@ -186,8 +229,25 @@ def test_bad_values_exit_2_naming_parameter_value_allowed(args, name, fragments,
 
 
 def test_none_negative_and_date_values_are_accepted_where_allowed(capsys):
-    assert cli.main(["run", "moores_law_limits", "--dry-run", "-p", "break_year", "null", "-p", "temperature_k", "77",
-                     "-p", "seed", "0"]) == 0
+    assert (
+        cli.main(
+            [
+                "run",
+                "moores_law_limits",
+                "--dry-run",
+                "-p",
+                "break_year",
+                "null",
+                "-p",
+                "temperature_k",
+                "77",
+                "-p",
+                "seed",
+                "0",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "break_year = None" in out and "temperature_k = 77" in out
     resolved = json.loads(out.split("# resolved parameters:\n", 1)[1])
@@ -198,7 +258,7 @@ def test_none_negative_and_date_values_are_accepted_where_allowed(capsys):
 def test_yaml_date_reaches_the_notebook_as_a_date(capsys):
     assert cli.main(["run", "token_cost_drop", "--dry-run", "-p", "start_date", "2023-06-01"]) == 0
     out = capsys.readouterr().out
-    assert 'start_date = __import__("datetime").date.fromisoformat(\'2023-06-01\')' in out
+    assert "start_date = __import__(\"datetime\").date.fromisoformat('2023-06-01')" in out
 
 
 @pytest.mark.skipif("precision_codesign" not in schemas.chapters(), reason="precision chapter not written yet")
@@ -222,11 +282,14 @@ def test_params_file_and_str_option(tmp_path, capsys):
     assert "mapping" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args,name", [
-    (["-p", "fit_start_yr", "1990"], "fit_start_yr"),
-    (["-p", "temperature_k", "-5"], "temperature_k"),
-    (["-p", "metric", "[transistors, frequency]"], "metric"),
-])
+@pytest.mark.parametrize(
+    "args,name",
+    [
+        (["-p", "fit_start_yr", "1990"], "fit_start_yr"),
+        (["-p", "temperature_k", "-5"], "temperature_k"),
+        (["-p", "metric", "[transistors, frequency]"], "metric"),
+    ],
+)
 def test_plain_papermill_rejects_the_same_values_in_the_notebook(tmp_path, args, name):
     """Papermill itself passes these on (a list as a string, an unknown name with a warning);
     the notebook's validation cell rejects them with the named error."""
@@ -236,9 +299,17 @@ def test_plain_papermill_rejects_the_same_values_in_the_notebook(tmp_path, args,
 
 
 def _any_value():
-    scalar = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.integers(),
-                       st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20),
-                       st.dates(), st.datetimes(), st.binary(max_size=5))
+    scalar = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**12), 10**12),
+        st.integers(),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=20),
+        st.dates(),
+        st.datetimes(),
+        st.binary(max_size=5),
+    )
     return st.one_of(scalar, st.lists(scalar, max_size=4), st.dictionaries(st.text(max_size=5), scalar, max_size=3))
 
 
@@ -253,7 +324,9 @@ def _near(default):
     if isinstance(default, list):
         return st.lists(st.sampled_from(default + ["bogus"]) if default else st.text(max_size=8), max_size=6)
     if isinstance(default, str):
-        return st.one_of(st.just(default), st.text(max_size=12), st.sampled_from(["GPT-4o mini", "H100", "B200", "A100"]))
+        return st.one_of(
+            st.just(default), st.text(max_size=12), st.sampled_from(["GPT-4o mini", "H100", "B200", "A100"])
+        )
     return _any_value()
 
 
@@ -263,7 +336,9 @@ def test_random_values_only_ever_raise_parameter_error(chapter):
     fields = list(cls.model_fields)
     strategy = st.dictionaries(
         st.one_of(st.sampled_from(fields), st.sampled_from([f + "x" for f in fields] + ["", "In", "params"])),
-        st.one_of(_any_value(), *[_near(cls.model_fields[f].default) for f in fields]), max_size=5)
+        st.one_of(_any_value(), *[_near(cls.model_fields[f].default) for f in fields]),
+        max_size=5,
+    )
 
     @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
     @given(strategy)
@@ -280,19 +355,26 @@ def test_random_values_only_ever_raise_parameter_error(chapter):
 # runs (kernels)
 # ---------------------------------------------------------------------------
 def test_run_writes_a_complete_folder_only_on_success(runs_dir):
-    r = sl("run", "moores_law_limits", "-p", "fit_start_year", "1990", "-p", "fit_end_year", "2005",
-           runs_dir=runs_dir)
+    r = sl("run", "moores_law_limits", "-p", "fit_start_year", "1990", "-p", "fit_end_year", "2005", runs_dir=runs_dir)
     assert r.returncode == 0, r.stderr
     assert "transistor_doubling_years" in r.stdout and "landauer_j_per_bit" in r.stdout
     (run,) = [p for p in (runs_dir / "moores_law_limits").iterdir()]
     assert not run.name.startswith(".") and not run.name.endswith(".failed")
     names = {p.name for p in run.iterdir()}
-    assert {"moores_law_limits.ipynb", "moores_law_limits.html", "run_record.json", "glued.json",
-            "params.yaml", "vega-runtime.js"} <= names
+    assert {
+        "moores_law_limits.ipynb",
+        "moores_law_limits.html",
+        "run_record.json",
+        "glued.json",
+        "params.yaml",
+        "vega-runtime.js",
+    } <= names
     rec = json.loads((run / "run_record.json").read_text())
     assert rec["parameters"]["fit_start_year"] == 1990 and rec["data_sha256"] and rec["git_commit"]
-    assert "numpy" in rec["versions"] and rec["scalinglab_run"]["values_given"] == {"fit_start_year": 1990,
-                                                                                      "fit_end_year": 2005}
+    assert "numpy" in rec["versions"] and rec["scalinglab_run"]["values_given"] == {
+        "fit_start_year": 1990,
+        "fit_end_year": 2005,
+    }
     glued = json.loads((run / "glued.json").read_text())
     assert glued["fit_window"] == "1990-2005"
     page = (run / "moores_law_limits.html").read_text()
@@ -333,12 +415,25 @@ def test_execution_timeout_is_a_parameter(tmp_path, runs_dir):
 def test_sweep_failing_point_reported_others_finish_and_repeats_are_cached(tmp_path, runs_dir):
     import polars as pl
 
-    src = _notebook(tmp_path / "sweepme.ipynb",
-                    "import time\nfrom myst_nb import glue\n"
-                    "if seed == 2:\n    raise RuntimeError('boom at seed 2')\n"
-                    "glue('ten_seed', 10 * seed, display=False)\nglue('nonce', time.time_ns(), display=False)")
-    r = sl("sweep", "moores_law_limits", "--notebook", str(src), "-p", "seed", "1,2,3", "--workers", "2",
-           "--no-progress", runs_dir=runs_dir)
+    src = _notebook(
+        tmp_path / "sweepme.ipynb",
+        "import time\nfrom myst_nb import glue\n"
+        "if seed == 2:\n    raise RuntimeError('boom at seed 2')\n"
+        "glue('ten_seed', 10 * seed, display=False)\nglue('nonce', time.time_ns(), display=False)",
+    )
+    r = sl(
+        "sweep",
+        "moores_law_limits",
+        "--notebook",
+        str(src),
+        "-p",
+        "seed",
+        "1,2,3",
+        "--workers",
+        "2",
+        "--no-progress",
+        runs_dir=runs_dir,
+    )
     assert r.returncode == 1, r.stderr
     assert "boom at seed 2" in r.stderr
     (first,) = [p for p in (runs_dir / "moores_law_limits").iterdir() if p.name.startswith("sweep-")]
@@ -349,12 +444,15 @@ def test_sweep_failing_point_reported_others_finish_and_repeats_are_cached(tmp_p
     assert pl.read_parquet(first / "points.parquet").height == 3
     assert (first / "chart.html").exists() and (first / "failed" / "point-1.ipynb").exists()
 
-    r = sl("sweep", "moores_law_limits", "--notebook", str(src), "-p", "seed", "3,4,1", "--no-progress",
-           runs_dir=runs_dir)
+    r = sl(
+        "sweep", "moores_law_limits", "--notebook", str(src), "-p", "seed", "3,4,1", "--no-progress", runs_dir=runs_dir
+    )
     assert r.returncode == 0, r.stderr
     assert "1 executed, 2 from the cache" in r.stdout
-    second = max((p for p in (runs_dir / "moores_law_limits").iterdir() if p.name.startswith("sweep-")),
-                 key=lambda p: p.stat().st_mtime)
+    second = max(
+        (p for p in (runs_dir / "moores_law_limits").iterdir() if p.name.startswith("sweep-")),
+        key=lambda p: p.stat().st_mtime,
+    )
     t2 = pl.read_csv(second / "points.csv")
     assert t2["status"].to_list() == ["cached", "ok", "cached"]
     nonce1 = dict(zip(t["seed"].to_list(), t["nonce"].to_list()))
@@ -375,27 +473,33 @@ def test_sweep_validates_every_point_first(capsys, runs_dir):
 def test_vectorised_sweep_writes_three_rows_without_a_kernel(runs_dir):
     import polars as pl
 
-    r = subprocess.run([str(SCALINGLAB), "sweep", "interconnect_scaling", "-p", "n_gpus", "8,72,576"],
-                       capture_output=True, text=True, cwd=REPO, env={**os.environ, "SCALINGLAB_RUNS_DIR": str(runs_dir)},
-                       timeout=120)
+    r = subprocess.run(
+        [str(SCALINGLAB), "sweep", "interconnect_scaling", "-p", "n_gpus", "8,72,576"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "SCALINGLAB_RUNS_DIR": str(runs_dir)},
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert "vectorised" in r.stdout
     (d,) = [p for p in (runs_dir / "interconnect_scaling").iterdir()]
     t = pl.read_csv(d / "points.csv")
     assert t.height == 3 and t["n_gpus"].to_list() == [8, 72, 576]
-    assert set(runs.VECTORISED_KEYS["interconnect_scaling"]) <= set(t.columns)
+    assert set(sweeps.VECTORISED_KEYS["interconnect_scaling"]) <= set(t.columns)
     assert pl.read_parquet(d / "points.parquet").height == 3
     assert not (runs_dir / ".cache").exists() or not [p for p in (runs_dir / ".cache").iterdir() if p.name != "static"]
 
 
-@pytest.mark.skipif(not (REPO / "notebooks" / "interconnect_scaling.ipynb").exists(),
-                    reason="interconnect notebook not written yet")
+@pytest.mark.skipif(
+    not (REPO / "notebooks" / "interconnect_scaling.ipynb").exists(), reason="interconnect notebook not written yet"
+)
 def test_vectorised_values_equal_what_the_notebook_glues(runs_dir):
     grid = {"n_gpus": [576], "latency_us": [3.0], "message_size_bytes": [2**28]}
-    vec = runs.sweep("interconnect_scaling", grid, runs_dir=runs_dir, progress=False)
-    ker = runs.sweep("interconnect_scaling", grid, runs_dir=runs_dir, progress=False, kernel=True)
+    vec = sweeps.sweep("interconnect_scaling", grid, runs_dir=runs_dir, progress=False)
+    ker = sweeps.sweep("interconnect_scaling", grid, runs_dir=runs_dir, progress=False, kernel=True)
     assert vec.mode == "vectorised" and ker.mode == "kernel" and ker.table["status"][0] == "ok"
-    for key in runs.VECTORISED_KEYS["interconnect_scaling"]:
+    for key in sweeps.VECTORISED_KEYS["interconnect_scaling"]:
         assert vec.table[key][0] == pytest.approx(ker.table[key][0], rel=1e-12), key
 
 
@@ -425,8 +529,10 @@ def test_scenario_with_a_chapter_without_notebook_fails_clearly(tmp_path, monkey
 
     try:
         f = tmp_path / "s.yaml"
-        f.write_text("title: T\nchapters:\n  ghost_chapter: {x: 2}\n  moores_law_limits: {fit_start_yr: 1990}\n"
-                     "  interconect_scaling: {n_gpus: 8}\n")
+        f.write_text(
+            "title: T\nchapters:\n  ghost_chapter: {x: 2}\n  moores_law_limits: {fit_start_yr: 1990}\n"
+            "  interconect_scaling: {n_gpus: 8}\n"
+        )
         with pytest.raises(scenarios.ScenarioError) as exc:
             scenarios.validate(scenarios.load(f))
         msg = str(exc.value)
@@ -448,17 +554,24 @@ def test_scenario_book_shows_its_banner_and_changed_numbers(tmp_path, runs_dir):
     (root / "book").mkdir(parents=True)
     shutil.copy2(REPO / "_config.yml", root / "_config.yml")
     shutil.copytree(REPO / "book" / "_static", root / "book" / "_static")
-    (root / "_toc.yml").write_text("format: jb-book\nroot: book/index\nchapters:\n  - file: executed/moores_law_limits\n")
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/index\nchapters:\n  - file: executed/moores_law_limits\n"
+    )
     (root / "book" / "index.md").write_text(
         "# Test book\n\nTransistors double every "
-        "{glue:text}`../executed/moores_law_limits.ipynb::transistor_doubling_years:.3f` years.\n")
+        "{glue:text}`../executed/moores_law_limits.ipynb::transistor_doubling_years:.3f` years.\n"
+    )
     f = tmp_path / "short_window.yaml"
-    f.write_text("title: Short window\ndescription: Fits over 1990-2005 only.\n"
-                 "chapters:\n  moores_law_limits:\n    fit_start_year: 1990\n    fit_end_year: 2005\n")
+    f.write_text(
+        "title: Short window\ndescription: Fits over 1990-2005 only.\n"
+        "chapters:\n  moores_law_limits:\n    fit_start_year: 1990\n    fit_end_year: 2005\n"
+    )
     sc = scenarios.load(f)
     out = scenarios.build_book(sc, root=root, out_root=tmp_path / "out", runs_dir=runs_dir, log=lambda s: None)
     assert (out / "index.html").exists()
-    cached = runs.cache_get(runs.point_key("moores_law_limits", scenarios.validate(sc)["moores_law_limits"]), runs_dir)
+    cached = cache.cache_get(
+        cache.point_key("moores_law_limits", scenarios.validate(sc)["moores_law_limits"]), runs_dir
+    )
     changed = cached["glued"]["transistor_doubling_years"]
     default = schemas.validate("moores_law_limits", {})
     assert f"{changed:.3f}" != "1.995"  # the default window gives 1.995
@@ -482,6 +595,6 @@ def test_python_dash_m_and_help():
 
 
 def test_glued_text_is_parsed_back():
-    assert runs.parse_plain("1.5") == 1.5 and runs.parse_plain("'a b'") == "a b"
-    assert runs.parse_plain("np.float64(2.5)") == 2.5 and math.isnan(runs.parse_plain("nan"))
-    assert runs.parse_plain("<object at 0x1>") == "<object at 0x1>"
+    assert glue.parse_plain("1.5") == 1.5 and glue.parse_plain("'a b'") == "a b"
+    assert glue.parse_plain("np.float64(2.5)") == 2.5 and math.isnan(glue.parse_plain("nan"))
+    assert glue.parse_plain("<object at 0x1>") == "<object at 0x1>"

@@ -1,6 +1,6 @@
 """Loaders return typed frames with unit-suffixed columns and name file, row and column on bad input."""
 
-import json
+import os
 import shutil
 from pathlib import Path
 
@@ -57,16 +57,21 @@ def scratch_data(tmp_path):
 
 def corrupt(path: Path, row: int, column: str, value: str) -> None:
     df = pl.read_csv(path, infer_schema=False)
-    df = df.with_columns(pl.when(pl.int_range(pl.len()) == row - 1).then(pl.lit(value)).otherwise(pl.col(column)).alias(column))
+    df = df.with_columns(
+        pl.when(pl.int_range(pl.len()) == row - 1).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+    )
     df.write_csv(path)
 
 
-@pytest.mark.parametrize("column,value,expected", [
-    ("transistors_thousands", "1,234", "a number"),      # thousands separator
-    ("transistors_thousands", "1234 k", "a number"),     # unit suffix
-    ("transistors_thousands", "", "required"),           # empty cell in a required numeric column
-    ("year", "circa 1990", "a number"),
-])
+@pytest.mark.parametrize(
+    "column,value,expected",
+    [
+        ("transistors_thousands", "1,234", "a number"),  # thousands separator
+        ("transistors_thousands", "1234 k", "a number"),  # unit suffix
+        ("transistors_thousands", "", "required"),  # empty cell in a required numeric column
+        ("year", "circa 1990", "a number"),
+    ],
+)
 def test_malformed_numbers_name_file_row_column(scratch_data, column, value, expected):
     corrupt(scratch_data / "microprocessor-trend-data/50yrs/transistors.csv", 7, column, value)
     with pytest.raises(DataFormatError) as exc:
@@ -124,3 +129,23 @@ def test_gpus_with_lists_only_gpus_having_every_column():
     assert "H100" in both and "Rubin" not in both
     with pytest.raises(KeyError, match="unknown spec-table column"):
         data.gpus_with("fp3_tflops")
+
+
+def test_loads_are_cached_per_process_and_keyed_by_content(scratch_data):
+    """A second load reads nothing; a touched file is re-read but not re-parsed; a changed one is re-parsed."""
+    path = scratch_data / "curated" / "nvidia_gpu_specs.csv"
+    first = data.load_gpu_specs(data_dir=scratch_data)
+    assert data.loaders.read_count(path) == 1
+    for _ in range(5):
+        again = data.load_gpu_specs(data_dir=scratch_data)
+    assert data.loaders.read_count(path) == 1 and again.equals(first)
+    raw = data.read_resource("nvidia_gpu_specs", data_dir=scratch_data)
+    assert data.read_resource("nvidia_gpu_specs", data_dir=scratch_data) is raw  # the same parsed frame
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # touched, same content
+    assert data.read_resource("nvidia_gpu_specs", data_dir=scratch_data) is raw
+    assert data.loaders.read_count(path) == 2
+    corrupt(path, 4, "tdp_w", "999")  # H100 is row 4: changed content is seen
+    changed = data.load_gpu_specs(data_dir=scratch_data)
+    assert data.loaders.read_count(path) == 3
+    assert changed.filter(pl.col("gpu") == "H100")["tdp_w"][0] == 999.0
+    assert first.filter(pl.col("gpu") == "H100")["tdp_w"][0] == 700.0

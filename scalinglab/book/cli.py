@@ -1,6 +1,8 @@
 """``scalinglab``: rerun any chapter with new parameters.
 
     scalinglab params CHAPTER                      the chapter's parameters (type, default, unit, allowed, help)
+    scalinglab params CHAPTER --cell | --write     the notebook's parameters cell, generated from the schema
+    scalinglab deps CHAPTER                        the files the chapter's result depends on
     scalinglab run CHAPTER -p NAME VALUE ... [-f params.yaml] [--timeout S]
     scalinglab sweep CHAPTER -p NAME V1,V2,... [-p OTHER ...] [--workers N] [--kernel]
     scalinglab book --scenario scenarios/NAME.yaml
@@ -19,160 +21,16 @@ text (for text that looks like a number, a date or ``null``).
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import os
-import re
 import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-# ---------------------------------------------------------------------------
-# value parsing: YAML scalars / flow collections, text byte for byte otherwise
-# ---------------------------------------------------------------------------
-_NULL = "tag:yaml.org,2002:null"
-_BOOL = "tag:yaml.org,2002:bool"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_STR = "tag:yaml.org,2002:str"
-_loader_cls = None
+from scalinglab.book.params_file import load_params_file, parse_value, split_values, yaml_loader
 
-
-def _loader():
-    """A SafeLoader with YAML 1.2 core scalars (no yes/no/on/off booleans, no octal 010, no
-    sexagesimal 1:30, exponents without a dot are floats) plus Python's None/True/False."""
-    global _loader_cls
-    if _loader_cls is not None:
-        return _loader_cls
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.yaml_implicit_resolvers = {
-        k: [(tag, rx) for tag, rx in v if tag not in (_NULL, _BOOL, _INT, _FLOAT)]
-        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    Loader.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|Null|NULL|None)$"), list("~nN"))
-    Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-    Loader.add_implicit_resolver(
-        _INT, re.compile(r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$"), list("-+0123456789"))
-    Loader.add_implicit_resolver(
-        _FLOAT, re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"
-                           r"|[-+]?\.?(?:inf|Inf|INF)|\.?(?:nan|NaN|NAN))$"), list("-+0123456789.inIN"))
-
-    def construct_int(loader, node):
-        v = loader.construct_scalar(node).replace("_", "")
-        return int(v, 0) if v.lower().startswith(("0x", "0o", "0b")) else int(v)
-
-    def construct_float(loader, node):
-        v = loader.construct_scalar(node).replace("_", "").lower().lstrip(".")
-        v = v.replace("+.", "+").replace("-.", "-")
-        return float(v)
-
-    Loader.add_constructor(_INT, construct_int)
-    Loader.add_constructor(_FLOAT, construct_float)
-    _loader_cls = Loader
-    return Loader
-
-
-_resolver_obj = None
-
-
-def _resolver():
-    global _resolver_obj
-    if _resolver_obj is None:
-        _resolver_obj = _loader()("")
-    return _resolver_obj
-
-
-def parse_value(raw: str) -> Any:
-    """One ``-p`` value: a YAML scalar (int, float, bool, null, date) or ``[...]``/``{...}`` flow
-    collection when the whole text is one; otherwise the text itself, unchanged."""
-    import yaml
-
-    text = raw.strip()
-    if not text:
-        return raw
-    if text[0] in "[{":
-        try:
-            value = yaml.load(text, Loader=_loader())
-        except yaml.YAMLError as err:
-            raise ValueError(f"cannot read {raw!r} as a YAML {'list' if text[0] == '[' else 'mapping'}: "
-                             f"{str(err).splitlines()[0]}") from None
-        if isinstance(value, (list, dict)):
-            return value
-        return raw
-    if "\n" in text or "\r" in text:
-        return raw
-    tag = _resolver().resolve(yaml.ScalarNode, text, (True, False))
-    if tag == _STR:
-        return raw
-    try:
-        value = yaml.load(text, Loader=_loader())
-    except (yaml.YAMLError, ValueError):
-        return raw
-    return raw if isinstance(value, str) else value
-
-
-def split_values(raw: str) -> list[Any]:
-    """Sweep values ``V1,V2,...``: split at top-level commas (not inside [], {} or quotes);
-    each piece is read as :func:`parse_value`, a quoted piece as a YAML quoted string."""
-    import yaml
-
-    pieces, depth, quote, cur = [], 0, None, []
-    for ch in raw:
-        if quote:
-            cur.append(ch)
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-            cur.append(ch)
-        elif ch in "[{":
-            depth += 1
-            cur.append(ch)
-        elif ch in "]}":
-            depth -= 1
-            cur.append(ch)
-        elif ch == "," and depth == 0:
-            pieces.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    pieces.append("".join(cur))
-    out = []
-    for piece in pieces:
-        p = piece.strip()
-        if len(p) >= 2 and p[0] == p[-1] and p[0] in "'\"":
-            try:
-                out.append(yaml.safe_load(p))
-                continue
-            except yaml.YAMLError:
-                pass
-        if p == "":
-            raise ValueError(f"empty value in {raw!r}")
-        out.append(parse_value(p))
-    return out
-
-
-def load_params_file(path: str) -> dict[str, Any]:
-    """A YAML mapping of parameter values (``-f``)."""
-    import yaml
-
-    p = Path(path)
-    if not p.exists():
-        raise ValueError(f"parameter file {path} does not exist")
-    try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_loader())
-    except yaml.YAMLError as err:
-        raise ValueError(f"parameter file {path} is not valid YAML: {err}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise ValueError(f"parameter file {path} must hold a mapping of parameter names to values")
-    return data
+__all__ = ["build_parser", "load_params_file", "main", "parse_value", "split_values"]
 
 
 # ---------------------------------------------------------------------------
@@ -197,7 +55,7 @@ def _collect_values(args) -> dict[str, Any]:
         import yaml
 
         try:
-            data = yaml.load(y, Loader=_loader())
+            data = yaml.load(y, Loader=yaml_loader())
         except yaml.YAMLError as err:
             raise _BadInput(f"-y {y!r} is not valid YAML: {err}") from None
         if not isinstance(data, dict):
@@ -213,13 +71,16 @@ def _collect_values(args) -> dict[str, Any]:
 
 def _check_chapter(chapter: str, need_notebook: bool = True):
     from scalinglab.book import schemas
-    from scalinglab.paths import chapter_notebook, chapters as notebook_chapters
+    from scalinglab.paths import chapter_notebook
+    from scalinglab.paths import chapters as notebook_chapters
 
     cls = schemas.get_schema(chapter)  # ParameterError with a suggestion for an unknown chapter
     if need_notebook and not chapter_notebook(chapter).exists():
         have = ", ".join(notebook_chapters()) or "none"
-        raise _BadInput(f"chapter {chapter!r} has a parameter schema but no notebook "
-                        f"(notebooks/{chapter}.ipynb); chapters with notebooks: {have}")
+        raise _BadInput(
+            f"chapter {chapter!r} has a parameter schema but no notebook "
+            f"(notebooks/{chapter}.ipynb); chapters with notebooks: {have}"
+        )
     return cls
 
 
@@ -228,13 +89,28 @@ def cmd_params(args) -> int:
     from scalinglab.book import schemas
 
     _check_chapter(args.chapter, need_notebook=False)
+    if args.cell or args.write:
+        from scalinglab.book import paramcell
+
+        if args.write:
+            _check_chapter(args.chapter, need_notebook=True)
+            try:
+                changed = paramcell.write_parameters_cell(args.chapter)
+            except ValueError as exc:
+                raise _BadInput(str(exc)) from None
+            print(f"notebooks/{args.chapter}.ipynb: parameters cell {'rewritten' if changed else 'already up to date'}")
+        else:
+            print(paramcell.parameters_cell(args.chapter))
+        return 0
     rows = schemas.params_table(args.chapter)
     if args.format == "json":
         print(json.dumps(rows, indent=1, default=str))
         return 0
     cols = ["name", "type", "default", "unit", "allowed", "help"]
+
     def show(v):
         return repr(v) if isinstance(v, str) else ("None" if v is None else str(v))
+
     table = [{c: (show(r[c]) if c == "default" else str(r[c])) for c in cols} for r in rows]
     if args.format == "markdown":
         print("| " + " | ".join(cols) + " |")
@@ -242,11 +118,18 @@ def cmd_params(args) -> int:
         for r in table:
             print("| " + " | ".join(r[c].replace("|", "\\|") for c in cols) + " |")
         return 0
-    from scalinglab.book.runs import text_table
+    from scalinglab.book.tables import text_table
 
     print(f"Parameters of {args.chapter} (notebooks/{args.chapter}.ipynb):")
     print(text_table(table, cols))
     return 0
+
+
+def cmd_deps(args) -> int:
+    """``scalinglab deps CHAPTER...``: print every file the chapters' results depend on, one per line; exit 0."""
+    from scalinglab.book import deps
+
+    return deps.main(args.chapter)
 
 
 def cmd_run(args) -> int:
@@ -265,9 +148,15 @@ def cmd_run(args) -> int:
         return 0
     timeout = args.timeout if args.timeout and args.timeout > 0 else None
     try:
-        res = runs.run_chapter(args.chapter, values, timeout_s=timeout, html=not args.no_html,
-                               source=Path(args.notebook) if args.notebook else None,
-                               argv=["scalinglab", *sys.argv[1:]], runs_dir=runs.default_runs_dir())
+        res = runs.run_chapter(
+            args.chapter,
+            values,
+            timeout_s=timeout,
+            html=not args.no_html,
+            source=Path(args.notebook) if args.notebook else None,
+            argv=["scalinglab", *sys.argv[1:]],
+            runs_dir=runs.default_runs_dir(),
+        )
     except runs.RunFailed as exc:
         _err(str(exc))
         if exc.folder:
@@ -284,7 +173,8 @@ def cmd_run(args) -> int:
 
 def cmd_sweep(args) -> int:
     """``scalinglab sweep``: run the cartesian product of the values and write the table; exit 0, 1 (some points failed) or 2 (bad input)."""
-    from scalinglab.book import runs
+    from scalinglab.book import sweeps, tables
+    from scalinglab.book.cache import default_runs_dir
 
     _check_chapter(args.chapter, need_notebook=args.notebook is None)
     grid: dict[str, list] = {}
@@ -305,10 +195,18 @@ def cmd_sweep(args) -> int:
         raise _BadInput("nothing to sweep: give at least one -p NAME V1,V2,...")
     if args.workers is not None and args.workers < 1:
         raise _BadInput(f"--workers {args.workers}: must be at least 1")
-    res = runs.sweep(args.chapter, grid, workers=args.workers, kernel=args.kernel, skip_invalid=args.skip_invalid,
-                     timeout_s=args.timeout if args.timeout and args.timeout > 0 else None,
-                     progress=not args.no_progress, source=Path(args.notebook) if args.notebook else None, base=fixed,
-                     runs_dir=runs.default_runs_dir())
+    res = sweeps.sweep(
+        args.chapter,
+        grid,
+        workers=args.workers,
+        kernel=args.kernel,
+        skip_invalid=args.skip_invalid,
+        timeout_s=args.timeout if args.timeout and args.timeout > 0 else None,
+        progress=not args.no_progress,
+        source=Path(args.notebook) if args.notebook else None,
+        base=fixed,
+        runs_dir=default_runs_dir(),
+    )
     t = res.table
     glued_cols = [c for c in t.columns if c not in ("point", "status", "seconds", "error", *grid)]
     if args.show:
@@ -319,18 +217,23 @@ def cmd_sweep(args) -> int:
             show = [c for c in show if c in glued_cols]
     else:
         numeric = [c for c in glued_cols if t[c].dtype.is_numeric()]
-        headline = [c for c in runs.headline_keys(args.chapter) if c in numeric]
+        headline = [c for c in sweeps.headline_keys(args.chapter) if c in numeric]
         show = (headline + [c for c in numeric if c not in headline])[:6]
     rows = t.select(["point", *grid, "status", *show]).to_dicts()
-    how = ("vectorised: one closed-form evaluation, no kernel started" if res.mode == "vectorised"
-           else f"kernel: {res.executed} executed, {res.cached} from the cache")
+    how = (
+        "vectorised: one closed-form evaluation, no kernel started"
+        if res.mode == "vectorised"
+        else f"kernel: {res.executed} executed, {res.cached} from the cache"
+    )
     print(f"{args.chapter}: {t.height} point(s), {how} -> {_rel(res.folder)}/")
-    print(f"table: {_rel(res.folder / 'points.csv')}, {_rel(res.folder / 'points.parquet')}; "
-          f"chart: {_rel(res.folder / 'chart.html')}")
+    print(
+        f"table: {_rel(res.folder / 'points.csv')}, {_rel(res.folder / 'points.parquet')}; "
+        f"chart: {_rel(res.folder / 'chart.html')}"
+    )
     if len(glued_cols) > len(show):
         print(f"(showing {len(show)} of {len(glued_cols)} glued numbers; choose with --show KEY,KEY)")
     print()
-    print(runs.text_table(rows))
+    print(tables.text_table(rows))
     for p in res.failed:
         print(f"point {p['point']} {p['status']}: {p['error']}", file=sys.stderr)
     return 1 if any(p["status"] == "failed" for p in res.failed) else 0
@@ -343,10 +246,11 @@ def cmd_book(args) -> int:
     try:
         sc = scenarios.load(args.scenario)
         print(f"scenario {sc.name!r} ({sc.title}) from {args.scenario}")
-        from scalinglab.book.runs import default_runs_dir
+        from scalinglab.book.cache import default_runs_dir
 
-        out = scenarios.build_book(sc, workers=args.workers, timeout_s=args.timeout if args.timeout else None,
-                                   runs_dir=default_runs_dir())
+        out = scenarios.build_book(
+            sc, workers=args.workers, timeout_s=args.timeout if args.timeout else None, runs_dir=default_runs_dir()
+        )
     except scenarios.ScenarioError as exc:
         _err(str(exc))
         return 2
@@ -376,41 +280,86 @@ def _rel(p: Path) -> str:
 class _Ordered(argparse.Action):
     """-p NAME VALUE and -s NAME VALUE, kept in command-line order."""
 
-    def __call__(self, parser, namespace, values, option_string=None):
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ARG002 - argparse signature
         items = list(getattr(namespace, "ordered", None) or [])
         items.append(("s" if option_string in ("-s", "--str") else "p", values[0], values[1]))
         namespace.ordered = items
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of the ``scalinglab`` command and its four subcommands."""
-    ap = argparse.ArgumentParser(prog="scalinglab", description="Rerun any chapter of the book with new parameters.",
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="Exit codes: 0 ok, 1 an execution failed, 2 bad input.")
+    """The argparse parser of the ``scalinglab`` command and its subcommands."""
+    ap = argparse.ArgumentParser(
+        prog="scalinglab",
+        description="Rerun any chapter of the book with new parameters.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Exit codes: 0 ok, 1 an execution failed, 2 bad input.",
+    )
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("params", help="list a chapter's parameters")
     p.add_argument("chapter")
     p.add_argument("--format", choices=["table", "markdown", "json"], default="table")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument(
+        "--cell", action="store_true", help="print the notebook's parameters cell generated from the schema"
+    )
+    how.add_argument(
+        "--write",
+        action="store_true",
+        help="rewrite the parameters cell of notebooks/CHAPTER.ipynb from the schema (tags kept)",
+    )
     p.set_defaults(func=cmd_params)
 
+    d = sub.add_parser("deps", help="list the files a chapter's result depends on (used by the Makefile)")
+    d.add_argument("chapter", nargs="+")
+    d.set_defaults(func=cmd_deps)
+
     def value_opts(p, sweep=False):
-        p.add_argument("-p", "--param", nargs=2, metavar=("NAME", "VALUES" if sweep else "VALUE"), action=_Ordered,
-                       dest="ordered", help=("comma-separated values to sweep (YAML scalars or [lists])" if sweep else
-                                             "a parameter value, read as a YAML scalar or [list]/{mapping}; other "
-                                             "text verbatim"))
-        p.add_argument("-s", "--str", nargs=2, metavar=("NAME", "TEXT"), action=_Ordered, dest="ordered",
-                       help="a text value exactly as given (never read as a number, date or null)")
-        p.add_argument("-f", "--file", action="append", metavar="PARAMS.yaml",
-                       help="YAML file of parameter values" + (" fixed for every point" if sweep else ""))
-        p.add_argument("--timeout", type=float, default=None, metavar="S",
-                       help="per-cell execution timeout in seconds (default: none)")
+        p.add_argument(
+            "-p",
+            "--param",
+            nargs=2,
+            metavar=("NAME", "VALUES" if sweep else "VALUE"),
+            action=_Ordered,
+            dest="ordered",
+            help=(
+                "comma-separated values to sweep (YAML scalars or [lists])"
+                if sweep
+                else "a parameter value, read as a YAML scalar or [list]/{mapping}; other text verbatim"
+            ),
+        )
+        p.add_argument(
+            "-s",
+            "--str",
+            nargs=2,
+            metavar=("NAME", "TEXT"),
+            action=_Ordered,
+            dest="ordered",
+            help="a text value exactly as given (never read as a number, date or null)",
+        )
+        p.add_argument(
+            "-f",
+            "--file",
+            action="append",
+            metavar="PARAMS.yaml",
+            help="YAML file of parameter values" + (" fixed for every point" if sweep else ""),
+        )
+        p.add_argument(
+            "--timeout",
+            type=float,
+            default=None,
+            metavar="S",
+            help="per-cell execution timeout in seconds (default: none)",
+        )
         p.add_argument("--notebook", default=None, help=argparse.SUPPRESS)  # tests: a stand-in source notebook
 
-    r = sub.add_parser("run", help="validate parameters, execute a chapter, write runs/CHAPTER/RUN-ID/",
-                       description="Validate every parameter, execute the chapter with papermill, and write the "
-                                   "executed notebook, a standalone HTML page and the run record into "
-                                   "runs/CHAPTER/RUN-ID/. Prints the glued headline numbers.")
+    r = sub.add_parser(
+        "run",
+        help="validate parameters, execute a chapter, write runs/CHAPTER/RUN-ID/",
+        description="Validate every parameter, execute the chapter with papermill, and write the "
+        "executed notebook, a standalone HTML page and the run record into "
+        "runs/CHAPTER/RUN-ID/. Prints the glued headline numbers.",
+    )
     r.add_argument("chapter")
     value_opts(r)
     r.add_argument("-y", "--yaml", action="append", metavar="YAML", help="YAML mapping of values, as papermill's -y")
@@ -418,23 +367,32 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-html", action="store_true", help="skip the standalone HTML page")
     r.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("sweep", help="run the cartesian product of parameter values",
-                       description="Run a chapter at every point of the cartesian product of the given values on a "
-                                   "process pool; collect the glued numbers of every point into "
-                                   "runs/CHAPTER/sweep-ID/points.{csv,parquet} and chart.html.")
+    s = sub.add_parser(
+        "sweep",
+        help="run the cartesian product of parameter values",
+        description="Run a chapter at every point of the cartesian product of the given values on a "
+        "process pool; collect the glued numbers of every point into "
+        "runs/CHAPTER/sweep-ID/points.{csv,parquet} and chart.html.",
+    )
     s.add_argument("chapter")
     value_opts(s, sweep=True)
     s.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
-    s.add_argument("--kernel", action="store_true",
-                   help="execute the notebook at every point even where a vectorised formula exists")
+    s.add_argument(
+        "--kernel",
+        action="store_true",
+        help="execute the notebook at every point even where a vectorised formula exists",
+    )
     s.add_argument("--skip-invalid", action="store_true", help="run the valid points when some are invalid")
     s.add_argument("--show", default=None, metavar="KEY,KEY", help="glued numbers to print (all are in the files)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_sweep)
 
-    b = sub.add_parser("book", help="build a variant of the book for a scenario file",
-                       description="Build the whole book with a scenario's parameter overrides into "
-                                   "_build/scenarios/NAME/html/, with a banner on every page.")
+    b = sub.add_parser(
+        "book",
+        help="build a variant of the book for a scenario file",
+        description="Build the whole book with a scenario's parameter overrides into "
+        "_build/scenarios/NAME/html/, with a banner on every page.",
+    )
     b.add_argument("--scenario", required=True, metavar="scenarios/NAME.yaml")
     b.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
     b.add_argument("--timeout", type=float, default=None, metavar="S", help="per-cell execution timeout")

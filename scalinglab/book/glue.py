@@ -1,10 +1,19 @@
-"""Glue a chapter's typed result into the page in one call."""
+"""Glue a chapter's typed result into the page in one call, and read glued values back.
+
+Writing: :func:`glue_result` glues every scalar field of a result object with a prefix.
+Reading: :func:`glued_values` is the one reader of glued values from an executed notebook,
+used by runs, sweeps, scenario books and the tests (``tests/conftest.py``).
+"""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import json
 import math
+import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 _SCALARS = (int, float, str, bool)
@@ -55,3 +64,60 @@ def glue_result(result: Any, prefix: str = "", exclude: Iterable[str] = ()) -> d
 def is_finite_number(value: Any) -> bool:
     """True for an int or a finite float (not a bool)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# reading glued values back ---------------------------------------------------------
+
+_NUMPY_SCALAR = re.compile(r"^np\.(?:float|int|uint|bool_?)\d*\((.*)\)$")
+
+
+def parse_plain(text: str) -> Any:
+    """A glued value back from its ``text/plain`` repr (numbers, strings, None, lists...)."""
+    text = text.strip()
+    m = _NUMPY_SCALAR.match(text)
+    if m:
+        text = m.group(1)
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        if text in ("nan", "inf", "-inf"):
+            return float(text)
+        return text
+
+
+def glued_values(nb: Any) -> dict[str, Any]:
+    """Glued values of an executed notebook (dict or NotebookNode), in notebook order."""
+    out: dict[str, Any] = {}
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []) or []:
+            sb = (o.get("metadata") or {}).get("scrapbook") or {}
+            name = sb.get("name")
+            if name is None:
+                continue
+            data = o.get("data") or {}
+            prefix = sb.get("mime_prefix", "")
+            text = data.get(prefix + "text/plain", data.get("text/plain"))
+            if text is None:
+                continue
+            out[name] = parse_plain("".join(text) if isinstance(text, list) else text)
+    return out
+
+
+def run_record_of(nb: Any) -> dict | None:
+    """The run record a chapter displayed (output metadata ``scalinglab.run_record``), if any."""
+    for cell in reversed(nb["cells"]):
+        for o in cell.get("outputs", []) or []:
+            rec = ((o.get("metadata") or {}).get("scalinglab") or {}).get("run_record")
+            if rec:
+                return dict(rec)
+    return None
+
+
+def read_notebook(path: Path) -> dict:
+    """An ``.ipynb`` file as a plain dict."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def glued_file(path: Path) -> dict[str, Any]:
+    """Glued values of the executed notebook at ``path`` (see :func:`glued_values`)."""
+    return glued_values(read_notebook(path))

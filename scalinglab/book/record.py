@@ -21,17 +21,34 @@ from typing import Any
 from scalinglab import data
 from scalinglab.paths import REPO_ROOT
 
-PACKAGES = ("scalinglab", "numpy", "scipy", "polars", "altair", "vl-convert-python", "ml_dtypes",
-            "pydantic", "papermill", "ipykernel", "myst-nb", "jupyter-book")
+PACKAGES = (
+    "scalinglab",
+    "numpy",
+    "scipy",
+    "polars",
+    "altair",
+    "vl-convert-python",
+    "ml_dtypes",
+    "pydantic",
+    "papermill",
+    "ipykernel",
+    "myst-nb",
+    "jupyter-book",
+)
 
 
 def git_commit() -> str:
     """``git rev-parse HEAD`` of the repository (``+dirty`` if tracked files changed), or ``'unknown'``."""
     try:
-        sha = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        sha = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return sha + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -40,8 +57,7 @@ def git_commit() -> str:
 def run_date() -> str:
     """ISO date (UTC) of the run; ``SOURCE_DATE_EPOCH`` overrides the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    now = (_dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc) if epoch
-           else _dt.datetime.now(_dt.timezone.utc))
+    now = _dt.datetime.fromtimestamp(int(epoch), _dt.UTC) if epoch else _dt.datetime.now(_dt.UTC)
     return now.date().isoformat()
 
 
@@ -71,17 +87,21 @@ def build(chapter: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def to_html(rec: dict[str, Any]) -> str:
     """A compact collapsible ``<details>`` block for the page."""
+
     def rows(d: dict) -> str:
-        return "".join(f"<tr><td><code>{html.escape(str(k))}</code></td><td><code>{html.escape(json.dumps(v, default=str) if not isinstance(v, str) else v)}</code></td></tr>"
-                       for k, v in d.items())
+        return "".join(
+            f"<tr><td><code>{html.escape(str(k))}</code></td><td><code>{html.escape(json.dumps(v, default=str) if not isinstance(v, str) else v)}</code></td></tr>"
+            for k, v in d.items()
+        )
+
     return (
         '<details class="run-record"><summary>Run record: parameters, versions, data, commit '
-        f'({html.escape(rec["date"])})</summary>'
-        f'<p>Chapter <code>{html.escape(rec["chapter"])}</code>, commit <code>{html.escape(rec["git_commit"])}</code>, '
-        f'run on {html.escape(rec["date"])} (UTC).</p>'
-        f'<table><thead><tr><th>parameter</th><th>value</th></tr></thead><tbody>{rows(rec["parameters"])}</tbody></table>'
-        f'<table><thead><tr><th>package</th><th>version</th></tr></thead><tbody>{rows(rec["versions"])}</tbody></table>'
-        f'<table><thead><tr><th>data file</th><th>SHA-256</th></tr></thead><tbody>{rows(rec["data_sha256"])}</tbody></table>'
+        f"({html.escape(rec['date'])})</summary>"
+        f"<p>Chapter <code>{html.escape(rec['chapter'])}</code>, commit <code>{html.escape(rec['git_commit'])}</code>, "
+        f"run on {html.escape(rec['date'])} (UTC).</p>"
+        f"<table><thead><tr><th>parameter</th><th>value</th></tr></thead><tbody>{rows(rec['parameters'])}</tbody></table>"
+        f"<table><thead><tr><th>package</th><th>version</th></tr></thead><tbody>{rows(rec['versions'])}</tbody></table>"
+        f"<table><thead><tr><th>data file</th><th>SHA-256</th></tr></thead><tbody>{rows(rec['data_sha256'])}</tbody></table>"
         "</details>"
     )
 
@@ -96,6 +116,9 @@ def show(chapter: str, params: Any) -> dict[str, Any]:
 
     p = params.model_dump(mode="json") if hasattr(params, "model_dump") else dict(params)
     rec = build(chapter, p)
-    display({"text/html": to_html(rec), "text/plain": f"Run record for {chapter}"}, raw=True,
-            metadata={"scalinglab": {"run_record": rec}})
+    display(
+        {"text/html": to_html(rec), "text/plain": f"Run record for {chapter}"},
+        raw=True,
+        metadata={"scalinglab": {"run_record": rec}},
+    )
     return rec

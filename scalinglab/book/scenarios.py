@@ -31,7 +31,6 @@ A scenario file (``scenarios/NAME.yaml``)::
 from __future__ import annotations
 
 import difflib
-import html
 import json
 import os
 import re
@@ -40,7 +39,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scalinglab.book import runs, schemas
+from scalinglab.book import schemas
+from scalinglab.book.cache import cache_get, point_key
+from scalinglab.book.deps import deps_fingerprint, is_fresh
+from scalinglab.book.inject import install_translator
+from scalinglab.book.pages import render
+from scalinglab.book.params_file import yaml_loader
+from scalinglab.book.pool import run_in_pool
+from scalinglab.book.runs import execute_point
 from scalinglab.errors import ParameterError
 from scalinglab.paths import BUILD_DIR, REPO_ROOT, RUNS_DIR, chapter_notebook
 
@@ -58,6 +64,7 @@ class ScenarioBuildFailed(RuntimeError):
 @dataclass
 class Scenario:
     """A validated scenario file: name (file stem), path, title, description, and per-chapter parameter overrides."""
+
     name: str
     path: Path
     title: str
@@ -69,16 +76,16 @@ def load(path: str | Path) -> Scenario:
     """Read a scenario file; :class:`ScenarioError` for a malformed one."""
     import yaml
 
-    from scalinglab.book.cli import _loader
-
     path = Path(path)
     if not path.exists():
         raise ScenarioError(f"scenario file {path} does not exist")
     name = path.stem
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-        raise ScenarioError(f"scenario file name {path.name!r}: use letters, digits, '-', '_' (it names the output folder)")
+        raise ScenarioError(
+            f"scenario file name {path.name!r}: use letters, digits, '-', '_' (it names the output folder)"
+        )
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
     except yaml.YAMLError as err:
         raise ScenarioError(f"scenario {path}: not valid YAML: {err}") from None
     if not isinstance(data, dict):
@@ -86,8 +93,10 @@ def load(path: str | Path) -> Scenario:
     for key in data:
         if key not in TOP_KEYS:
             close = difflib.get_close_matches(str(key), TOP_KEYS, n=1)
-            raise ScenarioError(f"scenario {path}: unknown key {key!r}; allowed: {', '.join(TOP_KEYS)}"
-                                + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise ScenarioError(
+                f"scenario {path}: unknown key {key!r}; allowed: {', '.join(TOP_KEYS)}"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+            )
     chapters = data.get("chapters") or {}
     if not isinstance(chapters, dict):
         raise ScenarioError(f"scenario {path}: 'chapters' must map chapter names to parameter overrides")
@@ -95,8 +104,13 @@ def load(path: str | Path) -> Scenario:
         if values is not None and not isinstance(values, dict):
             raise ScenarioError(f"scenario {path}: chapters.{slug} must be a mapping of parameter names to values")
     title = data.get("title") or name
-    return Scenario(name=name, path=path, title=str(title), description=str(data.get("description") or ""),
-                    chapters={str(k): dict(v or {}) for k, v in chapters.items()})
+    return Scenario(
+        name=name,
+        path=path,
+        title=str(title),
+        description=str(data.get("description") or ""),
+        chapters={str(k): dict(v or {}) for k, v in chapters.items()},
+    )
 
 
 def toc_chapters(root: Path = REPO_ROOT) -> list[str]:
@@ -130,12 +144,16 @@ def validate(sc: Scenario, root: Path = REPO_ROOT) -> dict[str, Any]:
     for slug, values in sc.chapters.items():
         if slug not in known:
             close = difflib.get_close_matches(slug, known, n=1)
-            problems.append(f"chapter {slug!r} has no parameter schema (known: {', '.join(known)})"
-                            + (f"; did you mean {close[0]!r}?" if close else ""))
+            problems.append(
+                f"chapter {slug!r} has no parameter schema (known: {', '.join(known)})"
+                + (f"; did you mean {close[0]!r}?" if close else "")
+            )
             continue
         if not chapter_notebook(slug).exists():
-            problems.append(f"chapter {slug!r} has no notebook yet (notebooks/{slug}.ipynb); "
-                            "remove it from the scenario or write the chapter first")
+            problems.append(
+                f"chapter {slug!r} has no notebook yet (notebooks/{slug}.ipynb); "
+                "remove it from the scenario or write the chapter first"
+            )
             continue
         if slug not in in_toc:
             problems.append(f"chapter {slug!r} is not in _toc.yml, so the book has no page for it")
@@ -167,28 +185,25 @@ def _fmt(v: Any) -> str:
 
 def banner_text(sc: Scenario, diffs: dict[str, list[tuple[str, Any, Any]]]) -> str:
     """One line for the announcement bar on every page."""
-    parts = [f"{slug}: " + ", ".join(f"{n} = {_fmt(v)} (default {_fmt(d)})" for n, v, d in items)
-             for slug, items in diffs.items()]
+    parts = [
+        f"{slug}: " + ", ".join(f"{n} = {_fmt(v)} (default {_fmt(d)})" for n, v, d in items)
+        for slug, items in diffs.items()
+    ]
     changes = "; ".join(parts) if parts else "no parameter differs from the defaults"
-    return (f"<strong>Scenario: {html.escape(sc.title)}</strong> ({html.escape(sc.name)}) - "
-            f"a variant of the book. Differences from the defaults: {html.escape(changes)}")
+    return render("scenario_announcement.html.j2", title=sc.title, name=sc.name, changes=changes)
 
 
 def chapter_banner_html(sc: Scenario, slug: str, diffs: dict[str, list[tuple[str, Any, Any]]]) -> str:
     """The ``scenario-banner`` block at the top of one chapter."""
-    head = (f'<div class="scenario-banner"><p><strong>Scenario: {html.escape(sc.title)}</strong> '
-            f"(<code>{html.escape(sc.name)}</code>). {html.escape(sc.description)}</p>")
-    mine = diffs.get(slug)
-    if mine:
-        rows = "".join(f"<tr><td><code>{html.escape(n)}</code></td><td><code>{html.escape(_fmt(v))}</code></td>"
-                       f"<td><code>{html.escape(_fmt(d))}</code></td></tr>" for n, v, d in mine)
-        body = ("<p>This chapter was executed with these parameters changed:</p>"
-                f"<table><thead><tr><th>parameter</th><th>scenario</th><th>default</th></tr></thead><tbody>{rows}"
-                "</tbody></table>")
-    else:
-        others = ", ".join(diffs) or "none"
-        body = f"<p>This chapter runs with its default parameters in this scenario (chapters changed: {html.escape(others)}).</p>"
-    return head + body + "</div>"
+    mine = [(n, _fmt(v), _fmt(d)) for n, v, d in diffs.get(slug, [])]
+    return render(
+        "scenario_chapter_banner.html.j2",
+        title=sc.title,
+        name=sc.name,
+        description=sc.description,
+        diffs=mine,
+        others=", ".join(diffs) or "none",
+    )
 
 
 def _insert_banner(nb: dict, banner: str) -> dict:
@@ -206,14 +221,6 @@ def _insert_banner(nb: dict, banner: str) -> dict:
     return node
 
 
-def _fresh(executed: Path, slug: str, root: Path) -> bool:
-    """The Makefile's rule: executed copy newer than its notebook and every dependency."""
-    if not executed.exists():
-        return False
-    newest = max([chapter_notebook(slug).stat().st_mtime] + [p.stat().st_mtime for p in runs.dependency_files(REPO_ROOT)])
-    return executed.stat().st_mtime >= newest
-
-
 def _config_for(root: Path, src: Path, sc: Scenario, announcement: str) -> str:
     import yaml
 
@@ -223,17 +230,30 @@ def _config_for(root: Path, src: Path, sc: Scenario, announcement: str) -> str:
     for key in ("html_static_path", "html_extra_path", "templates_path", "bibtex_bibfiles"):
         paths = sphinx_cfg.get(key)
         if isinstance(paths, list):
-            sphinx_cfg[key] = [p if os.path.isabs(p) or (src / p).exists()
-                               else str((root / p) if (root / p).exists() else (REPO_ROOT / p)) for p in paths]
+            sphinx_cfg[key] = [
+                p
+                if os.path.isabs(p) or (src / p).exists()
+                else str((root / p) if (root / p).exists() else (REPO_ROOT / p))
+                for p in paths
+            ]
     opts = sphinx_cfg.setdefault("html_theme_options", {})
     opts["announcement"] = announcement
-    return "# Generated by `scalinglab book --scenario`: a copy of the book's _config.yml for one scenario.\n" + \
-        yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+    return (
+        "# Generated by `scalinglab book --scenario`: a copy of the book's _config.yml for one scenario.\n"
+        + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+    )
 
 
-def build_book(sc: Scenario, *, workers: int | None = None, timeout_s: float | None = None,
-               root: Path = REPO_ROOT, out_root: Path | None = None, runs_dir: Path = RUNS_DIR,
-               log=print) -> Path:
+def build_book(
+    sc: Scenario,
+    *,
+    workers: int | None = None,
+    timeout_s: float | None = None,
+    root: Path = REPO_ROOT,
+    out_root: Path | None = None,
+    runs_dir: Path = RUNS_DIR,
+    log=print,
+) -> Path:
     """Execute and build the scenario book; return its HTML folder (see the module docstring)."""
     from scalinglab.book import build
 
@@ -248,49 +268,43 @@ def build_book(sc: Scenario, *, workers: int | None = None, timeout_s: float | N
     out_root.mkdir(parents=True, exist_ok=True)
 
     # 1. an executed notebook for every chapter of the book
-    runs.install_translator()
-    deps = runs.deps_fingerprint()
+    install_translator()
+    deps = deps_fingerprint()
     notebooks: dict[str, Path] = {}
     todo: dict[str, tuple[dict, str]] = {}
     for slug in slugs:
         values = sc.chapters.get(slug, {}) if slug in diffs else {}
         main_copy = root / "executed" / f"{slug}.ipynb"
-        if slug not in diffs and _fresh(main_copy, slug, root):
+        if slug not in diffs and is_fresh(main_copy, slug):
             notebooks[slug] = main_copy
             log(f"  {slug}: unchanged, reusing executed/{slug}.ipynb")
             continue
         model = models.get(slug) if slug in diffs else schemas.validate(slug, {})
-        key = runs.point_key(slug, model, deps)
-        hit = runs.cache_get(key, runs_dir)
+        key = point_key(slug, model, deps)
+        hit = cache_get(key, runs_dir)
         if hit:
             notebooks[slug] = hit["notebook"]
             log(f"  {slug}: {'scenario' if slug in diffs else 'default'} parameters, reusing the run cache")
         else:
             todo[slug] = (values, key)
     if todo:
-        import concurrent.futures as cf
-        import multiprocessing as mp
-
         log(f"  executing {', '.join(todo)}")
-        n = max(1, min(workers or os.cpu_count() or 1, len(todo)))
         failures = []
-        with cf.ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork")) as pool:
-            futs = {pool.submit(runs._execute_point, slug, values, key, timeout_s, str(runs_dir), None): slug
-                    for slug, (values, key) in todo.items()}
-            for fut in cf.as_completed(futs):
-                slug = futs[fut]
-                res = fut.result()
-                if not res["ok"]:
-                    failures.append(f"{slug}: {res['error']}")
-                    continue
-                hit = runs.cache_get(todo[slug][1], runs_dir)
-                if hit is None:
-                    failures.append(f"{slug}: executed but its result is not in the cache")
-                else:
-                    notebooks[slug] = hit["notebook"]
-                    log(f"  {slug}: executed in {res['seconds']:.1f} s")
+        jobs = {slug: (slug, values, key, timeout_s, str(runs_dir), None) for slug, (values, key) in todo.items()}
+        for slug, res, exc in run_in_pool(execute_point, jobs, workers):
+            if exc is not None or not res["ok"]:
+                failures.append(f"{slug}: {res['error'] if exc is None else f'worker failed: {exc!r}'}")
+                continue
+            hit = cache_get(todo[slug][1], runs_dir)
+            if hit is None:
+                failures.append(f"{slug}: executed but its result is not in the cache")
+            else:
+                notebooks[slug] = hit["notebook"]
+                log(f"  {slug}: executed in {res['seconds']:.1f} s")
         if failures:
-            raise ScenarioBuildFailed(f"scenario {sc.name}: chapter(s) failed, no book built:\n  - " + "\n  - ".join(failures))
+            raise ScenarioBuildFailed(
+                f"scenario {sc.name}: chapter(s) failed, no book built:\n  - " + "\n  - ".join(failures)
+            )
 
     # 2. a separate book source root
     src = out_root / "src"
@@ -309,10 +323,22 @@ def build_book(sc: Scenario, *, workers: int | None = None, timeout_s: float | N
     for slug, path in notebooks.items():
         nb = json.loads(Path(path).read_text(encoding="utf-8"))
         nbformat.write(_insert_banner(nb, chapter_banner_html(sc, slug, diffs)), src / "executed" / f"{slug}.ipynb")
-    (src / "scenario.json").write_text(json.dumps({
-        "name": sc.name, "title": sc.title, "description": sc.description, "file": str(sc.path),
-        "differences": {s: [{"parameter": n, "scenario": v, "default": d} for n, v, d in items]
-                        for s, items in diffs.items()}}, indent=1, default=str))
+    (src / "scenario.json").write_text(
+        json.dumps(
+            {
+                "name": sc.name,
+                "title": sc.title,
+                "description": sc.description,
+                "file": str(sc.path),
+                "differences": {
+                    s: [{"parameter": n, "scenario": v, "default": d} for n, v, d in items]
+                    for s, items in diffs.items()
+                },
+            },
+            indent=1,
+            default=str,
+        )
+    )
 
     # 3. the site
     import subprocess
@@ -321,7 +347,9 @@ def build_book(sc: Scenario, *, workers: int | None = None, timeout_s: float | N
     try:
         html_dir = build.site(root=src, out=out_root / "html", build_dir=out_root)
     except subprocess.CalledProcessError as exc:
-        raise ScenarioBuildFailed(f"scenario {sc.name}: jupyter-book failed (exit {exc.returncode}); "
-                                  f"the previous {out_root / 'html'} is unchanged") from exc
+        raise ScenarioBuildFailed(
+            f"scenario {sc.name}: jupyter-book failed (exit {exc.returncode}); "
+            f"the previous {out_root / 'html'} is unchanged"
+        ) from exc
     shutil.copy2(src / "scenario.json", html_dir / "scenario.json")
     return html_dir

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import re
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -36,11 +38,26 @@ _EXPECTED = {
 
 
 _FILES_READ: set[str] = set()
+#: Per-process cache of parsed resources: resolved path -> (size, mtime_ns, sha256, resource name, frame).
+_CACHE: dict[str, tuple[int, int, str, str, pl.DataFrame]] = {}
+_READS: dict[str, int] = {}
+_LOCK = threading.Lock()
 
 
 def files_read() -> set[str]:
     """Paths (relative to ``data/``) of every file a loader has read in this process."""
     return set(_FILES_READ)
+
+
+def read_count(path: str | Path) -> int:
+    """How many times this process read (and parsed) the file at ``path`` from disk."""
+    return _READS.get(str(Path(path).resolve()), 0)
+
+
+def clear_cache() -> None:
+    """Forget every parsed file (the next load reads from disk again)."""
+    with _LOCK:
+        _CACHE.clear()
 
 
 @functools.lru_cache(maxsize=4)
@@ -73,23 +90,65 @@ def _raise_ragged(relpath: str, path: Path) -> None:
         for i, rec in enumerate(reader, start=1):
             if len(rec) != len(header):
                 col = header[min(len(rec), len(header)) - 1]
-                raise DataFormatError(relpath, i, col, f"{len(rec)} fields",
-                                      f"a row of {len(header)} fields, as in the header")
+                raise DataFormatError(
+                    relpath, i, col, f"{len(rec)} fields", f"a row of {len(header)} fields, as in the header"
+                )
 
 
 def read_resource(name: str, data_dir: Path = DATA_DIR) -> pl.DataFrame:
-    """Read resource ``name`` with every field parsed to its declared type.
+    """Read resource ``name`` with every field parsed to its declared type (cached per process).
 
-    Returns a DataFrame with the file's own column names; ``number`` fields are
-    Float64, ``integer`` Int64, ``date`` Date, ``string`` String (empty -> null).
-    Raises ``DataFormatError`` (file, row, column) for a malformed or missing
-    required value, a value below the field's declared ``minimum``, or a row with
-    more or fewer fields than the header; ``KeyError`` for an unknown resource.
+    Parameters
+    ----------
+    name : str
+        Resource name in ``datapackage.json`` (e.g. ``"nvidia_gpu_specs"``).
+    data_dir : Path
+        Folder holding ``datapackage.json`` (default: the shipped ``data/``).
+
+    Returns
+    -------
+    polars.DataFrame
+        The file's own column names; ``number`` fields Float64, ``integer`` Int64, ``date``
+        Date, ``string`` String (empty -> null).
+
+    Raises
+    ------
+    DataFormatError
+        (file, row, column) for a malformed or missing required value, a value below the
+        field's declared ``minimum``, or a row with more or fewer fields than the header.
+    KeyError
+        For an unknown resource.
+
+    Notes
+    -----
+    The parsed frame is cached per process, keyed by the file's content: a later call whose
+    file has the same size and modification time returns the cached frame without reading;
+    a changed size or time re-reads the file, and its SHA-256 decides whether to parse again.
+    So a sweep or a validation of many points reads each file once.
     """
     res = resource_descriptor(name, data_dir)
     path = Path(data_dir) / res["path"]
+    key = str(path.resolve())
+    st = path.stat()
+    with _LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None and hit[:2] == (st.st_size, st.st_mtime_ns) and hit[3] == name:
+        return hit[4]
+    raw_bytes = path.read_bytes()
+    _READS[key] = _READS.get(key, 0) + 1
+    sha = hashlib.sha256(raw_bytes).hexdigest()
+    if hit is not None and hit[2] == sha and hit[3] == name:
+        frame = hit[4]  # touched, not changed
+    else:
+        frame = _parse_resource(res, path, raw_bytes, data_dir)
+    with _LOCK:
+        _CACHE[key] = (st.st_size, st.st_mtime_ns, sha, name, frame)
+    return frame
+
+
+def _parse_resource(res: dict, path: Path, raw_bytes: bytes, data_dir: Path) -> pl.DataFrame:
     try:
-        raw = pl.read_csv(path, infer_schema=False, encoding="utf8", raise_if_empty=True)
+        raw = pl.read_csv(io.BytesIO(raw_bytes), infer_schema=False, encoding="utf8", raise_if_empty=True)
     except pl.exceptions.ComputeError:
         _raise_ragged(res["path"], path)
         raise
@@ -169,16 +228,22 @@ def load_all_microprocessor_trends(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     frames = []
     for metric, (_, col, title) in MICROPROCESSOR_METRICS.items():
         df = load_microprocessor_trend(metric, data_dir)
-        frames.append(df.select(
-            pl.lit(metric).alias("metric"), "year", pl.col(col).cast(pl.Float64).alias("value"),
-            pl.lit(col).alias("unit"), pl.lit(title).alias("title"),
-        ))
+        frames.append(
+            df.select(
+                pl.lit(metric).alias("metric"),
+                "year",
+                pl.col(col).cast(pl.Float64).alias("value"),
+                pl.lit(col).alias("unit"),
+                pl.lit(title).alias("title"),
+            )
+        )
     return pl.concat(frames).sort(["metric", "year"], maintain_order=True)
 
 
 # ---------------------------------------------------------------------------
 # Curated tables
 # ---------------------------------------------------------------------------
+
 
 def load_gpu_specs(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     """Curated NVIDIA data-centre GPU specifications (P100 ... Rubin), one row per GPU.
@@ -225,13 +290,15 @@ def load_interconnect_generations(data_dir: Path = DATA_DIR) -> pl.DataFrame:
 def load_llm_prices(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     """Curated dated LLM API list prices: ``effective_date``, ``model``,
     ``input_usd_per_mtok``, ``output_usd_per_mtok``, ``blend_3to1_usd_per_mtok``,
-    ``mmlu`` (%), ``source_url``, sorted by date then model."""
+    ``mmlu`` (%), ``source_url``, sorted by date then model.
+    """
     return read_resource("llm_api_price_points", data_dir).sort(["effective_date", "model"], maintain_order=True)
 
 
 def load_growth_anchors(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     """Published growth rates and constants. ``value`` stays text (some are ranges
-    like ``2-3``); ``value_number`` is the number where the text is a single number."""
+    like ``2-3``); ``value_number`` is the number where the text is a single number.
+    """
     df = read_resource("growth_rate_anchors", data_dir)
     return df.with_columns(pl.col("value").cast(pl.Float64, strict=False).alias("value_number"))
 
@@ -255,18 +322,25 @@ def anchor(anchor_id: str, data_dir: Path = DATA_DIR) -> float:
 # ---------------------------------------------------------------------------
 
 _CHIP_COLUMNS = {
-    "Hardware name": "hardware_name", "Manufacturer": "manufacturer", "Type": "type",
-    "Release date": "release_date", "FP64 (double precision) performance (FLOP/s)": "fp64_flop_s",
+    "Hardware name": "hardware_name",
+    "Manufacturer": "manufacturer",
+    "Type": "type",
+    "Release date": "release_date",
+    "FP64 (double precision) performance (FLOP/s)": "fp64_flop_s",
     "FP32 (single precision) performance (FLOP/s)": "fp32_flop_s",
     "FP16 (half precision) performance (FLOP/s)": "fp16_flop_s",
     "TF32 (TensorFloat-32) performance (FLOP/s)": "tf32_flop_s",
     "Tensor-FP16/BF16 performance (FLOP/s)": "tensor_fp16_bf16_flop_s",
-    "FP8 performance (FLOP/s)": "fp8_flop_s", "FP4 performance (FLOP/s)": "fp4_flop_s",
-    "INT8 performance (OP/s)": "int8_op_s", "Memory size per board (Byte)": "memory_bytes",
+    "FP8 performance (FLOP/s)": "fp8_flop_s",
+    "FP4 performance (FLOP/s)": "fp4_flop_s",
+    "INT8 performance (OP/s)": "int8_op_s",
+    "Memory size per board (Byte)": "memory_bytes",
     "Memory bandwidth (byte/s)": "memory_bandwidth_bytes_s",
     "Intranode bandwidth (byte/s)": "intranode_bandwidth_bytes_s",
-    "Internode bandwidth (bit/s)": "internode_bandwidth_bit_s", "TDP (W)": "tdp_w",
-    "Die Size (mm^2)": "die_size_mm2", "Process size (nm)": "process_nm",
+    "Internode bandwidth (bit/s)": "internode_bandwidth_bit_s",
+    "TDP (W)": "tdp_w",
+    "Die Size (mm^2)": "die_size_mm2",
+    "Process size (nm)": "process_nm",
     "Number of transistors (millions)": "transistors_millions",
 }
 
@@ -280,9 +354,11 @@ def load_epoch_chips(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     ``internode_bandwidth_bit_s``, ``tdp_w``, ``die_size_mm2``, ``process_nm``,
     ``transistors_millions``. Credit: Epoch AI (CC BY), training-cost-trends @ 263c40a1.
     """
-    return read_resource("epoch_chips", data_dir).select(
-        [pl.col(k).alias(v) for k, v in _CHIP_COLUMNS.items()]
-    ).sort(["release_date", "hardware_name"], nulls_last=True, maintain_order=True)
+    return (
+        read_resource("epoch_chips", data_dir)
+        .select([pl.col(k).alias(v) for k, v in _CHIP_COLUMNS.items()])
+        .sort(["release_date", "hardware_name"], nulls_last=True, maintain_order=True)
+    )
 
 
 def load_hardware_prices(data_dir: Path = DATA_DIR) -> pl.DataFrame:
@@ -295,13 +371,19 @@ def load_hardware_prices(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     """
     df = read_resource("epoch_hardware_prices", data_dir)
     names = {
-        "Price source": "price_source_url", "Price date": "price_date", "Hardware model": "hardware_model",
-        "Manufacturer": "manufacturer", "Vendor": "vendor", "Location": "location",
+        "Price source": "price_source_url",
+        "Price date": "price_date",
+        "Hardware model": "hardware_model",
+        "Manufacturer": "manufacturer",
+        "Vendor": "vendor",
+        "Location": "location",
         "Price per chip-hour (on-demand)": "on_demand_usd_per_chip_hour",
         "Price per chip-hour (1-year CUD)": "cud_1y_usd_per_chip_hour",
         "Price per chip-hour (3-year CUD)": "cud_3y_usd_per_chip_hour",
-        "Price (hardware purchase)": "purchase_usd", "Notes": "notes",
-        "Cloud GPU description": "cloud_gpu_description", "Number of GPUs": "n_gpus",
+        "Price (hardware purchase)": "purchase_usd",
+        "Notes": "notes",
+        "Cloud GPU description": "cloud_gpu_description",
+        "Number of GPUs": "n_gpus",
     }
     return df.rename(names).sort(["price_date", "hardware_model"], nulls_last=True, maintain_order=True)
 
@@ -319,13 +401,20 @@ def load_epoch_api_prices(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     stripped = df["Price"].str.strip_prefix("$")
     bad = ~df["Price"].str.starts_with("$") | ~stripped.str.contains(_NUMBER)
     _fail(resource_path(res, data_dir), df["Price"], bad, "Price", "'$' followed by a number")
-    return pl.DataFrame({
-        "model": df["Model"], "model_version": df["Model Version"],
-        "developer": df["Organization (model developer)"], "api_vendor": df["Organization (API vendor)"],
-        "price_date": df["Price date"], "price_usd": stripped.cast(pl.Float64), "price_unit": df["Price Unit"],
-        "fine_tuned": df["Fine Tuned Model"].eq("checked").fill_null(False),
-        "archived_price_link": df["Archived price link"], "notes": df["Notes"],
-    }).sort(["price_date", "model"], nulls_last=True, maintain_order=True)
+    return pl.DataFrame(
+        {
+            "model": df["Model"],
+            "model_version": df["Model Version"],
+            "developer": df["Organization (model developer)"],
+            "api_vendor": df["Organization (API vendor)"],
+            "price_date": df["Price date"],
+            "price_usd": stripped.cast(pl.Float64),
+            "price_unit": df["Price Unit"],
+            "fine_tuned": df["Fine Tuned Model"].eq("checked").fill_null(False),
+            "archived_price_link": df["Archived price link"],
+            "notes": df["Notes"],
+        }
+    ).sort(["price_date", "model"], nulls_last=True, maintain_order=True)
 
 
 def load_epoch_price_fits(data_dir: Path = DATA_DIR) -> pl.DataFrame:
@@ -338,26 +427,35 @@ def load_epoch_price_fits(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     df = read_resource("epoch_price_fits", data_dir)
     ci = df["price_reduction_factor_per_year_90_ci"].str.extract_all(r"[-+0-9.eE]+")
     rng = df["performance_range"].str.extract(r"\[\s*([-+0-9.eE]+)", 1).cast(pl.Float64)
-    return pl.DataFrame({
-        "bench": df["bench"], "threshold_model": df["threshold_model"], "threshold_score": rng,
-        "sample_size": df["sample_size"], "start_date": df["start_date"], "end_date": df["end_date"],
-        "decline_x_per_year": df["price_reduction_factor_per_year"],
-        "decline_x_per_year_ci90_low": ci.list.get(0).cast(pl.Float64),
-        "decline_x_per_year_ci90_high": ci.list.get(1).cast(pl.Float64),
-        "r_squared": df["r_squared"],
-    })
+    return pl.DataFrame(
+        {
+            "bench": df["bench"],
+            "threshold_model": df["threshold_model"],
+            "threshold_score": rng,
+            "sample_size": df["sample_size"],
+            "start_date": df["start_date"],
+            "end_date": df["end_date"],
+            "decline_x_per_year": df["price_reduction_factor_per_year"],
+            "decline_x_per_year_ci90_low": ci.list.get(0).cast(pl.Float64),
+            "decline_x_per_year_ci90_high": ci.list.get(1).cast(pl.Float64),
+            "r_squared": df["r_squared"],
+        }
+    )
 
 
 def _epoch_points(resource: str, data_dir: Path) -> pl.DataFrame:
     df = read_resource(resource, data_dir)
-    return df.rename({"Model Name": "model", "Release Date": "release_date",
-                      "USD per 1M Tokens": "blend_3to1_usd_per_mtok"}).with_columns(
-        pl.col("performance_range").str.extract(r"\[\s*([-+0-9.eE]+)", 1).cast(pl.Float64).alias("threshold_score"))
+    return df.rename(
+        {"Model Name": "model", "Release Date": "release_date", "USD per 1M Tokens": "blend_3to1_usd_per_mtok"}
+    ).with_columns(
+        pl.col("performance_range").str.extract(r"\[\s*([-+0-9.eE]+)", 1).cast(pl.Float64).alias("threshold_score")
+    )
 
 
 def load_epoch_price_frontier(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     """Epoch's cheapest-model-above-threshold points: ``bench``, ``threshold_model``,
-    ``threshold_score``, ``model``, ``release_date``, ``blend_3to1_usd_per_mtok``, ``benchmark_score``."""
+    ``threshold_score``, ``model``, ``release_date``, ``blend_3to1_usd_per_mtok``, ``benchmark_score``.
+    """
     return _epoch_points("epoch_price_frontier", data_dir)
 
 

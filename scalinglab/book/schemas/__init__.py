@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scalinglab.errors import ParameterError
 
-_REGISTRY: dict[str, type["ChapterParams"]] = {}
+_REGISTRY: dict[str, type[ChapterParams]] = {}
 
 
 class ChapterParams(BaseModel):
@@ -38,9 +38,11 @@ class ChapterParams(BaseModel):
 
 def register(slug: str):
     """Class decorator: register a schema under chapter ``slug``."""
+
     def deco(cls: type[ChapterParams]) -> type[ChapterParams]:
         _REGISTRY[slug] = cls
         return cls
+
     return deco
 
 
@@ -60,8 +62,12 @@ def get_schema(chapter: str) -> type[ChapterParams]:
     _load_all()
     if chapter not in _REGISTRY:
         close = difflib.get_close_matches(chapter, list(_REGISTRY), n=1)
-        raise ParameterError("chapter", chapter, "one of: " + ", ".join(sorted(_REGISTRY)),
-                             hint=f"did you mean {close[0]!r}?" if close else None)
+        raise ParameterError(
+            "chapter",
+            chapter,
+            "one of: " + ", ".join(sorted(_REGISTRY)),
+            hint=f"did you mean {close[0]!r}?" if close else None,
+        )
     return _REGISTRY[chapter]
 
 
@@ -79,14 +85,22 @@ def describe_field(cls: type[ChapterParams], name: str) -> dict[str, Any]:
                     bits.append(f"{sym} {v}")
             if getattr(m, "min_length", None) is not None:
                 bits.append(f"at least {m.min_length} item(s)")
+            if getattr(m, "max_length", None) is not None:
+                bits.append(f"at most {m.max_length} item(s)")
         ann = f.annotation
         args = getattr(ann, "__args__", None)
         if getattr(ann, "__origin__", None) is not None and str(ann).startswith("typing.Literal"):
             bits.append("one of: " + ", ".join(map(str, args)))
         allowed = ", ".join(bits) if bits else "any value of the declared type"
     tname = getattr(f.annotation, "__name__", None) or str(f.annotation).replace("typing.", "")
-    return {"name": name, "type": tname, "default": f.default, "unit": extra.get("unit", ""),
-            "allowed": allowed, "help": f.description or ""}
+    return {
+        "name": name,
+        "type": tname,
+        "default": f.default,
+        "unit": extra.get("unit", ""),
+        "allowed": allowed,
+        "help": f.description or "",
+    }
 
 
 def _error_to_parameter_error(cls: type[ChapterParams], values: dict, err: ValidationError) -> ParameterError:
@@ -103,8 +117,12 @@ def _error_to_parameter_error(cls: type[ChapterParams], values: dict, err: Valid
 def unknown_parameter(cls: type[ChapterParams], name: str, value: Any) -> ParameterError:
     """The error for an undeclared parameter name, listing the declared ones and suggesting the closest."""
     close = difflib.get_close_matches(name, list(cls.model_fields), n=1, cutoff=0.5)
-    return ParameterError(name, value, "unknown parameter; declared: " + ", ".join(cls.model_fields),
-                          hint=f"did you mean {close[0]!r}?" if close else None)
+    return ParameterError(
+        name,
+        value,
+        "unknown parameter; declared: " + ", ".join(cls.model_fields),
+        hint=f"did you mean {close[0]!r}?" if close else None,
+    )
 
 
 def validate(chapter: str, values: dict[str, Any]) -> ChapterParams:
