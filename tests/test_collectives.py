@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
+from scalinglab.errors import ParameterError
 from scalinglab.models import collectives as C
 from scalinglab.models import parallelism as P
 from scalinglab.models import vega_expr as V
-from scalinglab.errors import ParameterError
 
 GIB = 2**30
 
@@ -194,8 +194,13 @@ def test_more_bandwidth_or_less_latency_never_slower(n, p, bw, bw2, lat, lat2):
 
 @settings(max_examples=200)
 @given(
-    n=sizes, q=st.integers(1, 64), d=st.sampled_from([1, 2, 4, 8, 72]),
-    bw=bandwidths, bw2=bandwidths, lat=latencies, lat2=latencies,
+    n=sizes,
+    q=st.integers(1, 64),
+    d=st.sampled_from([1, 2, 4, 8, 72]),
+    bw=bandwidths,
+    bw2=bandwidths,
+    lat=latencies,
+    lat2=latencies,
 )
 def test_hierarchical_monotone_in_every_link(n, q, d, bw, bw2, lat, lat2):
     p = q * d
@@ -228,9 +233,16 @@ def test_in_network_never_slower_than_ring(n, p, bw, lat):
 
 @settings(max_examples=200)
 @given(
-    params=st.floats(1e6, 2e12), bpp=st.sampled_from([2, 4]), tokens=st.floats(1e4, 1e8),
-    k=st.integers(0, 10), dom=st.sampled_from([8, 72, 576]), peak=st.floats(1e12, 5e15),
-    mfu=st.floats(0.01, 1.0), overlap=st.floats(0.0, 1.0), bw_out=bandwidths, lat_out=latencies,
+    params=st.floats(1e6, 2e12),
+    bpp=st.sampled_from([2, 4]),
+    tokens=st.floats(1e4, 1e8),
+    k=st.integers(0, 10),
+    dom=st.sampled_from([8, 72, 576]),
+    peak=st.floats(1e12, 5e15),
+    mfu=st.floats(0.01, 1.0),
+    overlap=st.floats(0.0, 1.0),
+    bw_out=bandwidths,
+    lat_out=latencies,
 )
 def test_dp_efficiency_in_unit_interval(params, bpp, tokens, k, dom, peak, mfu, overlap, bw_out, lat_out):
     n_gpus = dom * 2**k
@@ -294,8 +306,15 @@ def test_tp_allreduce_per_token_hand_case():
     msg = 1 * 8192 * 2
     ring = 14 * 5e-6 + 2 * (7 / 8) * msg / 450e9
     tree = 3 * (5e-6 + msg / 450e9)
-    args = dict(n_layers=80, hidden_size=8192, batch_size=1, bytes_per_activation=2, tp_degree=8,
-                bandwidth_gb_s=450, latency_us=5)
+    args = dict(
+        n_layers=80,
+        hidden_size=8192,
+        batch_size=1,
+        bytes_per_activation=2,
+        tp_degree=8,
+        bandwidth_gb_s=450,
+        latency_us=5,
+    )
     assert P.tp_allreduce_per_token_s(**args, algorithm="ring") == pytest.approx(160 * ring, rel=1e-12)
     assert P.tp_allreduce_per_token_s(**args, algorithm="tree") == pytest.approx(160 * tree, rel=1e-12)
     assert P.tp_allreduce_per_token_s(**args) == pytest.approx(160 * min(ring, tree), rel=1e-12)
@@ -423,32 +442,70 @@ def test_hierarchical_bad_domain_names_scaleup_domain_size(domain):
 
 @pytest.mark.parametrize(
     "arg,value",
-    [("scaleup_bandwidth_gb_s", 0), ("scaleout_bandwidth_gb_s", -50), ("scaleup_latency_us", -1),
-     ("scaleout_latency_us", -1)],
+    [
+        ("scaleup_bandwidth_gb_s", 0),
+        ("scaleout_bandwidth_gb_s", -50),
+        ("scaleup_latency_us", -1),
+        ("scaleout_latency_us", -1),
+    ],
 )
 def test_hierarchical_link_validation(arg, value):
-    good = dict(n_bytes=GIB, p=64, domain_size=8, scaleup_bandwidth_gb_s=450, scaleup_latency_us=5,
-                scaleout_bandwidth_gb_s=50, scaleout_latency_us=5)
+    good = dict(
+        n_bytes=GIB,
+        p=64,
+        domain_size=8,
+        scaleup_bandwidth_gb_s=450,
+        scaleup_latency_us=5,
+        scaleout_bandwidth_gb_s=50,
+        scaleout_latency_us=5,
+    )
     with pytest.raises(ParameterError, match=arg):
         C.hierarchical_allreduce_s(**{**good, arg: value})
 
 
 @pytest.mark.parametrize(
     "arg,value",
-    [("mfu", 1.5), ("mfu", 0), ("overlap_fraction", -0.1), ("overlap_fraction", 1.01), ("n_gpus", 0),
-     ("params", 0), ("peak_flops", -1), ("tokens_per_step", 0), ("bytes_per_param", 0)],
+    [
+        ("mfu", 1.5),
+        ("mfu", 0),
+        ("overlap_fraction", -0.1),
+        ("overlap_fraction", 1.01),
+        ("n_gpus", 0),
+        ("params", 0),
+        ("peak_flops", -1),
+        ("tokens_per_step", 0),
+        ("bytes_per_param", 0),
+    ],
 )
 def test_data_parallel_validation(arg, value):
-    good = dict(params=7e9, bytes_per_param=2, tokens_per_step=2**22, n_gpus=64, peak_flops=989e12, mfu=0.4,
-                overlap_fraction=0.5, domain_size=8, scaleup_bandwidth_gb_s=450, scaleup_latency_us=5,
-                scaleout_bandwidth_gb_s=50, scaleout_latency_us=5)
+    good = dict(
+        params=7e9,
+        bytes_per_param=2,
+        tokens_per_step=2**22,
+        n_gpus=64,
+        peak_flops=989e12,
+        mfu=0.4,
+        overlap_fraction=0.5,
+        domain_size=8,
+        scaleup_bandwidth_gb_s=450,
+        scaleup_latency_us=5,
+        scaleout_bandwidth_gb_s=50,
+        scaleout_latency_us=5,
+    )
     with pytest.raises(ParameterError, match=f"'{arg}'"):
         P.data_parallel_step(**{**good, arg: value})
 
 
 def test_tp_validation():
-    args = dict(n_layers=80, hidden_size=8192, batch_size=1, bytes_per_activation=2, tp_degree=8,
-                bandwidth_gb_s=450, latency_us=5)
+    args = dict(
+        n_layers=80,
+        hidden_size=8192,
+        batch_size=1,
+        bytes_per_activation=2,
+        tp_degree=8,
+        bandwidth_gb_s=450,
+        latency_us=5,
+    )
     with pytest.raises(ParameterError, match="'tp_degree'"):
         P.tp_allreduce_per_token_s(**{**args, "tp_degree": 0})
     with pytest.raises(ParameterError, match="'algorithm'"):
@@ -465,12 +522,14 @@ def test_sharp_across_domains_hand_case():
     inner = 2 * 7 / 8 * n / 450e9  # reduce-scatter + all-gather in 8-GPU domains, no latency
     # 4 domains: ring across moves 2 (q-1)/q = 1.5 shards, SHARP one shard
     assert C.hierarchical_allreduce_s(n, 32, 8, 450, 0, 50, 0) == pytest.approx(inner + 1.5 * n / 8 / 50e9, rel=1e-12)
-    assert C.hierarchical_in_network_allreduce_s(n, 32, 8, 450, 0, 50, 0) == pytest.approx(inner + n / 8 / 50e9,
-                                                                                            rel=1e-12)
+    assert C.hierarchical_in_network_allreduce_s(n, 32, 8, 450, 0, 50, 0) == pytest.approx(
+        inner + n / 8 / 50e9, rel=1e-12
+    )
     # latency across: ring 2 (q-1) = 6 steps, SHARP 2 (up and down), at 8 us each
     ring_lat = C.hierarchical_allreduce_s(n, 32, 8, 450, 0, 50, 8) - C.hierarchical_allreduce_s(n, 32, 8, 450, 0, 50, 0)
-    sharp_lat = (C.hierarchical_in_network_allreduce_s(n, 32, 8, 450, 0, 50, 8)
-                 - C.hierarchical_in_network_allreduce_s(n, 32, 8, 450, 0, 50, 0))
+    sharp_lat = C.hierarchical_in_network_allreduce_s(n, 32, 8, 450, 0, 50, 8) - C.hierarchical_in_network_allreduce_s(
+        n, 32, 8, 450, 0, 50, 0
+    )
     assert ring_lat == pytest.approx(48e-6, rel=1e-9) and sharp_lat == pytest.approx(16e-6, rel=1e-9)
 
 

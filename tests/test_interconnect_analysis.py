@@ -36,8 +36,17 @@ def _golden(which: str) -> dict:
 # ---------------------------------------------------------------------------
 # units, words and grids
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("n,text", [(GIB, "1 GiB"), (268435456, "256 MiB"), (1536, "1.5 KiB"), (1000, "1000 bytes"),
-                                    (3 * 2**27, "384 MiB"), (2**40, "1 TiB")])
+@pytest.mark.parametrize(
+    "n,text",
+    [
+        (GIB, "1 GiB"),
+        (268435456, "256 MiB"),
+        (1536, "1.5 KiB"),
+        (1000, "1000 bytes"),
+        (3 * 2**27, "384 MiB"),
+        (2**40, "1 TiB"),
+    ],
+)
 def test_binary_size_text(n, text):
     assert ic.binary_size_text(n) == text
 
@@ -67,7 +76,8 @@ def test_growth_with_and_without_the_first_generation(growth):
     assert growth.dense_flops_growth_no_first_x_per_2y == pytest.approx(f.factor_per(2), rel=1e-12)
     assert growth.dense_flops_growth_no_first_x_per_2y < growth.dense_flops_growth_x_per_2y  # P100 inflates it
     assert growth.flops_over_hbm_no_first_x_per_2y == pytest.approx(
-        growth.dense_flops_growth_no_first_x_per_2y / growth.hbm_bandwidth_growth_no_first_x_per_2y)
+        growth.dense_flops_growth_no_first_x_per_2y / growth.hbm_bandwidth_growth_no_first_x_per_2y
+    )
     # counts computed from the data: own fits over 5 to 8 generations (P100 ... B300 is 8 chips)
     assert (growth.growth_min_points, growth.growth_max_points) == (5, 8)
     assert growth.table["quantity"].to_list()[:5] == [ic.NVLINK, ic.PCIE, ic.INFINIBAND, ic.HBM, ic.FLOPS]
@@ -84,8 +94,12 @@ def test_growth_reproduces_the_recorded_values(growth):
 def test_confidence_level_sets_the_interval_not_the_rate(growth):
     narrow = ic.growth(0.8)
     assert narrow.nvlink_growth_x_per_2y == pytest.approx(growth.nvlink_growth_x_per_2y, rel=1e-12)
-    assert growth.nvlink_growth_ci_low < narrow.nvlink_growth_ci_low < narrow.nvlink_growth_ci_high \
+    assert (
+        growth.nvlink_growth_ci_low
+        < narrow.nvlink_growth_ci_low
+        < narrow.nvlink_growth_ci_high
         < growth.nvlink_growth_ci_high
+    )
     assert narrow.confidence_pct == pytest.approx(80.0)
 
 
@@ -130,8 +144,16 @@ def test_collectives_at_the_defaults_by_hand(defaults):
 def test_alternative_parameter_set_reproduces_the_recorded_collectives():
     p = schemas.validate(SLUG, {"n_gpus": 1024, "message_size_bytes": 268435456})
     r, gold = ic.collectives(p), _golden("alt")
-    for k in ("ring_allreduce_ms", "tree_allreduce_ms", "in_network_allreduce_ms", "hierarchical_allreduce_ms",
-              "flat_scaleout_ring_ms", "tree_ring_crossover_bytes", "ring_busbw_gb_s", "ring_algbw_gb_s"):
+    for k in (
+        "ring_allreduce_ms",
+        "tree_allreduce_ms",
+        "in_network_allreduce_ms",
+        "hierarchical_allreduce_ms",
+        "flat_scaleout_ring_ms",
+        "tree_ring_crossover_bytes",
+        "ring_busbw_gb_s",
+        "ring_algbw_gb_s",
+    ):
         assert getattr(r, k) == pytest.approx(gold[k], rel=1e-12), k
     assert r.message_size_text == "256 MiB"
     dp = ic.data_parallel(p)
@@ -150,8 +172,12 @@ def test_data_parallel_default_job_by_hand(defaults):
     assert r.scaling_efficiency_nvl8 == pytest.approx(compute / step, rel=1e-12)
     assert r.scaling_efficiency_nvl8 <= r.scaling_efficiency_nvl8_sharp <= 1
     assert r.curves["gpus"].max() == 1152  # no point with less than one sequence per GPU
-    assert set(r.ib_glue) == {"scaling_efficiency_edr", "scaling_efficiency_hdr", "scaling_efficiency_ndr",
-                              "scaling_efficiency_xdr"}
+    assert set(r.ib_glue) == {
+        "scaling_efficiency_edr",
+        "scaling_efficiency_hdr",
+        "scaling_efficiency_ndr",
+        "scaling_efficiency_xdr",
+    }
     assert r.ib_glue["scaling_efficiency_ndr"] == pytest.approx(r.scaling_efficiency_param_domain)
     assert r.ib_port_ratio_x == 8.0 and (r.ib_first_gen, r.ib_last_gen) == ("EDR", "XDR")
     assert r.jobs["domain"].to_list() == [8, 72, 576]
@@ -177,13 +203,24 @@ def test_every_chart_and_table_builds(defaults, growth):
     charts.enable()
     coll, dp, tp = ic.collectives(defaults), ic.data_parallel(defaults), ic.tensor_parallel(defaults)
     up, out = (900.0, 2.0), (50.0, 8.0)
-    built = [ic.bandwidth_chart(growth), ic.growth_rate_chart(growth), ic.bytes_per_flop_chart(ic.bytes_per_flop("B200")),
-             ic.allreduce_chart(coll, up, out), ic.busbw_chart(coll, up), ic.dp_domain_chart(dp, defaults),
-             ic.dp_infiniband_chart(dp, defaults), ic.tp_chart(tp, defaults)]
+    built = [
+        ic.bandwidth_chart(growth),
+        ic.growth_rate_chart(growth),
+        ic.bytes_per_flop_chart(ic.bytes_per_flop("B200")),
+        ic.allreduce_chart(coll, up, out),
+        ic.busbw_chart(coll, up),
+        ic.dp_domain_chart(dp, defaults),
+        ic.dp_infiniband_chart(dp, defaults),
+        ic.tp_chart(tp, defaults),
+    ]
     for c in built:
         assert charts.check_chart(c.to_dict()) == []
-    for t in (ic.growth_table(growth), ic.domain_table(ic.nvlink_domains()), ic.collectives_table(coll),
-              ic.dp_jobs_table(dp)):
+    for t in (
+        ic.growth_table(growth),
+        ic.domain_table(ic.nvlink_domains()),
+        ic.collectives_table(coll),
+        ic.dp_jobs_table(dp),
+    ):
         html = t.as_raw_html()
         assert "shape: (" not in html and "<table" in html
     assert isinstance(dp.curves, pl.DataFrame)

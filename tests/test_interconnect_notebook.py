@@ -11,21 +11,29 @@ import numpy as np
 import papermill as pm
 import pytest
 import vl_convert as vlc
-
 from conftest import assert_named_parameter_error, glued, run_papermill
+
 from scalinglab import charts, paths
+from scalinglab.analyses import interconnect_scaling as ic
 from scalinglab.book import schemas
+from scalinglab.errors import ParameterError
 from scalinglab.models import collectives as C
 from scalinglab.models import parallelism as P
 from scalinglab.models import vega_expr as V
-from scalinglab.analyses import interconnect_scaling as ic
-from scalinglab.errors import ParameterError
 
 SLUG = "interconnect_scaling"
 GIB = 2**30
-HEADLINE = ["ring_allreduce_ms", "in_network_allreduce_ms", "hierarchical_allreduce_ms", "tree_ring_crossover_bytes",
-            "nvlink_growth_x_per_2y", "dense_flops_growth_x_per_2y", "hbm_bandwidth_growth_x_per_2y",
-            "scaling_efficiency_nvl8", "scaling_efficiency_nvl72"]
+HEADLINE = [
+    "ring_allreduce_ms",
+    "in_network_allreduce_ms",
+    "hierarchical_allreduce_ms",
+    "tree_ring_crossover_bytes",
+    "nvlink_growth_x_per_2y",
+    "dense_flops_growth_x_per_2y",
+    "hbm_bandwidth_growth_x_per_2y",
+    "scaling_efficiency_nvl8",
+    "scaling_efficiency_nvl72",
+]
 
 
 def chart_specs(nb_path) -> list[dict]:
@@ -36,7 +44,7 @@ def chart_specs(nb_path) -> list[dict]:
         for out in cell.get("outputs", []):
             html = "".join(out.get("data", {}).get("text/html", ""))
             if "vegaEmbed" in html:
-                specs.append(dec.raw_decode(html[html.rfind("})(") + 3:])[0])
+                specs.append(dec.raw_decode(html[html.rfind("})(") + 3 :])[0])
     return specs
 
 
@@ -61,10 +69,14 @@ def test_defaults_glue_the_headline_numbers(defaults_run):
     up = (d.link_bandwidth_gb_s, d.latency_us)
     assert g["ring_allreduce_ms"] == pytest.approx(C.ring_allreduce_s(d.message_size_bytes, d.n_gpus, *up) * 1e3)
     assert g["in_network_allreduce_ms"] == pytest.approx(
-        C.in_network_allreduce_s(d.message_size_bytes, d.n_gpus, *up) * 1e3)
-    assert g["hierarchical_allreduce_ms"] == pytest.approx(C.hierarchical_allreduce_s(
-        d.message_size_bytes, d.n_gpus, d.scaleup_domain_size, *up, d.scaleout_bandwidth_gb_s,
-        d.scaleout_latency_us) * 1e3)
+        C.in_network_allreduce_s(d.message_size_bytes, d.n_gpus, *up) * 1e3
+    )
+    assert g["hierarchical_allreduce_ms"] == pytest.approx(
+        C.hierarchical_allreduce_s(
+            d.message_size_bytes, d.n_gpus, d.scaleup_domain_size, *up, d.scaleout_bandwidth_gb_s, d.scaleout_latency_us
+        )
+        * 1e3
+    )
     assert g["tree_ring_crossover_bytes"] == pytest.approx(C.tree_ring_crossover_bytes(d.n_gpus, *up))
     # the story the prose tells with the defaults
     assert g["in_network_allreduce_ms"] < g["hierarchical_sharp_allreduce_ms"] < g["hierarchical_allreduce_ms"]
@@ -91,8 +103,23 @@ def test_every_chart_meets_the_book_rules_and_compiles(defaults_run):
 
 def test_hand_case_4176_ms_from_another_directory(tmp_path):
     out = tmp_path / "hand.ipynb"
-    r = run_papermill(SLUG, out, "-p", "n_gpus", "8", "-p", "message_size_bytes", "1073741824",
-                      "-p", "link_bandwidth_gb_s", "450", "-p", "latency_us", "0", cwd=tmp_path)
+    r = run_papermill(
+        SLUG,
+        out,
+        "-p",
+        "n_gpus",
+        "8",
+        "-p",
+        "message_size_bytes",
+        "1073741824",
+        "-p",
+        "link_bandwidth_gb_s",
+        "450",
+        "-p",
+        "latency_us",
+        "0",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     g = glued(out)
     assert g["ring_allreduce_ms"] == pytest.approx(4.176, rel=1e-3)
@@ -112,27 +139,34 @@ def test_bad_parameter_fails_in_the_validation_cell(tmp_path):
 # ---------------------------------------------------------------------------
 # the schema
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("values,name,fragment", [
-    ({"n_gpus": 1}, "n_gpus", "greater than or equal to 2"),
-    ({"link_bandwidth_gb_s": 0}, "link_bandwidth_gb_s", "greater than 0"),
-    ({"link_bandwidth_gb_s": -1.0}, "link_bandwidth_gb_s", "greater than 0"),
-    ({"scaleout_bandwidth_gb_s": 0.0}, "scaleout_bandwidth_gb_s", "greater than 0"),
-    ({"mfu": 1.5}, "mfu", "less than or equal to 1"),
-    ({"mfu": 0.0}, "mfu", "greater than 0"),
-    ({"overlap_fraction": -0.1}, "overlap_fraction", "greater than or equal to 0"),
-    ({"overlap_fraction": 1.01}, "overlap_fraction", "less than or equal to 1"),
-    ({"latency_us": -1}, "latency_us", "greater than or equal to 0"),
-    ({"n_gpus": 64, "scaleup_domain_size": 72}, "scaleup_domain_size", "at most n_gpus (64)"),
-    ({"n_gpus": 100, "scaleup_domain_size": 8}, "scaleup_domain_size", "divisor of n_gpus (100)"),
-    ({"gpu": "X100"}, "gpu", "one of: P100, V100, A100, H100"),
-    ({"gpu": "Rubin"}, "gpu", "dense 16-bit peak"),
-    ({"n_gpu": 8}, "n_gpu", "did you mean 'n_gpus'"),
-    ({"tokens_per_step": 4_194_304}, "tokens_per_step", "at least sequence_length x n_gpus = 4096 x 1152"),
-    ({"n_gpus": 2048, "sequence_length": 8192, "tokens_per_step": 8_388_608}, "tokens_per_step", "4,096.0 tokens per GPU"),
-    ({"sequence_length": 0}, "sequence_length", "greater than or equal to 1"),
-    ({"confidence_level": 1.0}, "confidence_level", "less than 1"),
-    ({"mfu": True}, "mfu", "not a boolean"),
-])
+@pytest.mark.parametrize(
+    "values,name,fragment",
+    [
+        ({"n_gpus": 1}, "n_gpus", "greater than or equal to 2"),
+        ({"link_bandwidth_gb_s": 0}, "link_bandwidth_gb_s", "greater than 0"),
+        ({"link_bandwidth_gb_s": -1.0}, "link_bandwidth_gb_s", "greater than 0"),
+        ({"scaleout_bandwidth_gb_s": 0.0}, "scaleout_bandwidth_gb_s", "greater than 0"),
+        ({"mfu": 1.5}, "mfu", "less than or equal to 1"),
+        ({"mfu": 0.0}, "mfu", "greater than 0"),
+        ({"overlap_fraction": -0.1}, "overlap_fraction", "greater than or equal to 0"),
+        ({"overlap_fraction": 1.01}, "overlap_fraction", "less than or equal to 1"),
+        ({"latency_us": -1}, "latency_us", "greater than or equal to 0"),
+        ({"n_gpus": 64, "scaleup_domain_size": 72}, "scaleup_domain_size", "at most n_gpus (64)"),
+        ({"n_gpus": 100, "scaleup_domain_size": 8}, "scaleup_domain_size", "divisor of n_gpus (100)"),
+        ({"gpu": "X100"}, "gpu", "one of: P100, V100, A100, H100"),
+        ({"gpu": "Rubin"}, "gpu", "dense 16-bit peak"),
+        ({"n_gpu": 8}, "n_gpu", "did you mean 'n_gpus'"),
+        ({"tokens_per_step": 4_194_304}, "tokens_per_step", "at least sequence_length x n_gpus = 4096 x 1152"),
+        (
+            {"n_gpus": 2048, "sequence_length": 8192, "tokens_per_step": 8_388_608},
+            "tokens_per_step",
+            "4,096.0 tokens per GPU",
+        ),
+        ({"sequence_length": 0}, "sequence_length", "greater than or equal to 1"),
+        ({"confidence_level": 1.0}, "confidence_level", "less than 1"),
+        ({"mfu": True}, "mfu", "not a boolean"),
+    ],
+)
 def test_schema_rejects_bad_values_naming_the_parameter(values, name, fragment):
     with pytest.raises(ParameterError) as exc:
         schemas.validate(SLUG, values)
@@ -142,7 +176,9 @@ def test_schema_rejects_bad_values_naming_the_parameter(values, name, fragment):
 
 def test_schema_accepts_edge_values():
     assert schemas.validate(SLUG, {"n_gpus": 8}).scaleup_domain_size == 8
-    p = schemas.validate(SLUG, {"n_gpus": 2, "scaleup_domain_size": 2, "mfu": 1, "overlap_fraction": 0, "latency_us": 0})
+    p = schemas.validate(
+        SLUG, {"n_gpus": 2, "scaleup_domain_size": 2, "mfu": 1, "overlap_fraction": 0, "latency_us": 0}
+    )
     assert p.mfu == 1.0 and p.overlap_fraction == 0.0
     assert schemas.validate(SLUG, {"n_gpus": 1152, "scaleup_domain_size": 72, "gpu": "GB200"}).gpu == "GB200"
     # exactly one sequence per GPU is allowed; the golden alternative set is valid
@@ -153,10 +189,27 @@ def test_schema_accepts_edge_values():
 def test_schema_and_parameters_cell_agree():
     declared = pm.inspect_notebook(str(paths.chapter_notebook(SLUG)))
     cls = schemas.get_schema(SLUG)
-    assert list(declared) == list(cls.model_fields) == [
-        "n_gpus", "message_size_bytes", "link_bandwidth_gb_s", "latency_us", "scaleup_domain_size",
-        "scaleout_bandwidth_gb_s", "scaleout_latency_us", "gpu", "model_params_billion", "bytes_per_param",
-        "tokens_per_step", "sequence_length", "mfu", "overlap_fraction", "confidence_level"]
+    assert (
+        list(declared)
+        == list(cls.model_fields)
+        == [
+            "n_gpus",
+            "message_size_bytes",
+            "link_bandwidth_gb_s",
+            "latency_us",
+            "scaleup_domain_size",
+            "scaleout_bandwidth_gb_s",
+            "scaleout_latency_us",
+            "gpu",
+            "model_params_billion",
+            "bytes_per_param",
+            "tokens_per_step",
+            "sequence_length",
+            "mfu",
+            "overlap_fraction",
+            "confidence_level",
+        ]
+    )
     for name, info in declared.items():
         assert eval(info["default"], {}) == cls.model_fields[name].default, name  # literals only
         assert info["help"], name
@@ -199,8 +252,12 @@ def test_explorer_expressions_agree_with_python(explorer_spec, n, p, bw, lat):
         got = V.eval_vega_expr(expr, values)
         assert got == pytest.approx(PYTHON[name](n, p, bw, lat) * 1e3, rel=1e-12, abs=1e-15), (name, expr)
     # the slider and grid conversions: log10 bytes -> bytes, log2 GPUs -> GPUs
-    logs = {"datum.log10_bytes": math.log10(n), "log10_msg": math.log10(n),
-            "log2_gpus": math.log2(p), "datum.log2_p": math.log2(p)}
+    logs = {
+        "datum.log10_bytes": math.log10(n),
+        "log10_msg": math.log10(n),
+        "log2_gpus": math.log2(p),
+        "datum.log2_p": math.log2(p),
+    }
     for name, expr in exprs:
         if name == "msg_bytes":
             assert V.eval_vega_expr(expr, logs) == pytest.approx(n, rel=1e-12)

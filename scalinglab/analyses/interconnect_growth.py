@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from scalinglab import data
+from scalinglab.data import catalog as cat
 from scalinglab.models import fits
 
 #: Series names used in the chapter's tables and charts, in display order.
@@ -23,11 +24,29 @@ NVLINK, PCIE, INFINIBAND, HBM = "NVLink per GPU", "PCIe x16", "InfiniBand 4x por
 FLOPS = "Dense 16-bit FLOP/s per GPU"
 EPOCH_FLOPS, EPOCH_MEMORY = "Dense 16-bit FLOP/s, Epoch (all chips)", "Memory bandwidth, Epoch (all chips)"
 #: Glue-key stem of each fitted series (``<stem>_growth_x_per_2y``) and the Gholami et al. rate it is set against.
-SERIES_KEYS = {NVLINK: "nvlink", PCIE: "pcie", INFINIBAND: "infiniband", HBM: "hbm_bandwidth", FLOPS: "dense_flops",
-               EPOCH_FLOPS: "epoch_flops", EPOCH_MEMORY: "epoch_memory"}
-GHOLAMI_KIND = {NVLINK: "ic", PCIE: "ic", INFINIBAND: "ic", HBM: "dram", FLOPS: "flops",
-                EPOCH_FLOPS: "flops", EPOCH_MEMORY: "dram"}
+SERIES_KEYS = {
+    NVLINK: "nvlink",
+    PCIE: "pcie",
+    INFINIBAND: "infiniband",
+    HBM: "hbm_bandwidth",
+    FLOPS: "dense_flops",
+    EPOCH_FLOPS: "epoch_flops",
+    EPOCH_MEMORY: "epoch_memory",
+}
+GHOLAMI_KIND = {
+    NVLINK: "ic",
+    PCIE: "ic",
+    INFINIBAND: "ic",
+    HBM: "dram",
+    FLOPS: "flops",
+    EPOCH_FLOPS: "flops",
+    EPOCH_MEMORY: "dram",
+}
 GHOLAMI_WHAT = {"ic": "interconnect", "dram": "DRAM bandwidth", "flops": "peak FLOP/s"}
+#: Spec-table column of the dense 16-bit (BF16/FP16) peak, from the shared catalog.
+DENSE_16BIT = cat.spec_column("BF16")
+#: Spec-table columns a GPU needs for this chapter: dense 16-bit peak and HBM bandwidth.
+GPU_COLUMNS = (DENSE_16BIT, "hbm_tb_per_s")
 #: First year of the Epoch AI chips in the market-wide fits (tensor-core era).
 EPOCH_MIN_YEAR = 2016
 #: Growth is reported per this many years (Gholami et al.'s unit).
@@ -55,15 +74,26 @@ def interconnect_bandwidths() -> pl.DataFrame:
         table), ``shipped`` (False for planned or roadmap entries, which the fits leave out).
     """
     ic = data.load_interconnect_generations().filter(pl.col("year").is_not_null())
-    conv = [("NVLink", NVLINK, pl.col("bandwidth") / 2.0),  # bidirectional total -> one direction
-            ("PCIe", PCIE, pl.col("bandwidth")),  # already per direction, GB/s
-            ("InfiniBand", INFINIBAND, pl.col("bandwidth") / 8.0)]  # Gb/s -> GB/s, per direction
-    frames = [ic.filter(pl.col("family") == family).select(
-        pl.lit(name).alias("series"), pl.col("generation"), pl.col("year").cast(pl.Float64),
-        expr.alias("gb_s_per_direction"),
-        (pl.col("bandwidth").cast(pl.String) + " " + pl.col("unit") + ", " + pl.col("direction")).alias("as_quoted"),
-        (~_planned()).alias("shipped"),
-    ).sort("year", maintain_order=True) for family, name, expr in conv]
+    conv = [
+        ("NVLink", NVLINK, cat.per_direction(pl.col("bandwidth"))),  # bidirectional total -> one direction
+        ("PCIe", PCIE, pl.col("bandwidth")),  # already per direction, GB/s
+        ("InfiniBand", INFINIBAND, cat.gbit_s_to_gbyte_s(pl.col("bandwidth"))),
+    ]  # Gb/s -> GB/s, per direction
+    frames = [
+        ic.filter(pl.col("family") == family)
+        .select(
+            pl.lit(name).alias("series"),
+            pl.col("generation"),
+            pl.col("year").cast(pl.Float64),
+            expr.alias("gb_s_per_direction"),
+            (pl.col("bandwidth").cast(pl.String) + " " + pl.col("unit") + ", " + pl.col("direction")).alias(
+                "as_quoted"
+            ),
+            (~_planned()).alias("shipped"),
+        )
+        .sort("year", maintain_order=True)
+        for family, name, expr in conv
+    ]
     return pl.concat(frames)
 
 
@@ -81,17 +111,19 @@ def gpu_generations() -> pl.DataFrame:
         ``hbm_gb_s``, ``nvlink_gb_s_per_direction``, ``hbm_bytes_per_flop``,
         ``nvlink_bytes_per_flop`` (per direction).
     """
-    g = data.load_gpu_specs().filter(~pl.col("preliminary") & pl.col("bf16_fp16_dense_tflops").is_not_null())
+    g = data.load_gpu_specs().filter(~pl.col("preliminary") & pl.col(DENSE_16BIT).is_not_null())
     g = g.unique(subset=["architecture", "announced"], keep="first", maintain_order=True).sort(
-        "announced", maintain_order=True)
+        "announced", maintain_order=True
+    )
     return g.select(
-        "gpu", pl.col("announced_year").alias("year"),
-        (pl.col("bf16_fp16_dense_tflops") * 1e12).alias("dense_flop_s"),
-        (pl.col("hbm_tb_per_s") * 1e3).alias("hbm_gb_s"),
-        (pl.col("nvlink_gb_per_s_bidir_per_gpu") / 2.0).alias("nvlink_gb_s_per_direction"),
+        "gpu",
+        pl.col("announced_year").alias("year"),
+        cat.tflops_to_flop_s(pl.col(DENSE_16BIT)).alias("dense_flop_s"),
+        cat.tb_s_to_gb_s(pl.col("hbm_tb_per_s")).alias("hbm_gb_s"),
+        cat.per_direction(pl.col("nvlink_gb_per_s_bidir_per_gpu")).alias("nvlink_gb_s_per_direction"),
     ).with_columns(
-        (pl.col("hbm_gb_s") * 1e9 / pl.col("dense_flop_s")).alias("hbm_bytes_per_flop"),
-        (pl.col("nvlink_gb_s_per_direction") * 1e9 / pl.col("dense_flop_s")).alias("nvlink_bytes_per_flop"),
+        (pl.col("hbm_gb_s") * cat.GB / pl.col("dense_flop_s")).alias("hbm_bytes_per_flop"),
+        (pl.col("nvlink_gb_s_per_direction") * cat.GB / pl.col("dense_flop_s")).alias("nvlink_bytes_per_flop"),
     )
 
 
@@ -103,10 +135,14 @@ def epoch_accelerators(min_year: int = EPOCH_MIN_YEAR) -> pl.DataFrame:
     ``memory_gb_s``.
     """
     e = data.load_epoch_chips().filter(
-        pl.col("release_date").is_not_null() & pl.col("tensor_fp16_bf16_flop_s").is_not_null()
-        & pl.col("memory_bandwidth_bytes_s").is_not_null() & (pl.col("release_date").dt.year() >= min_year))
+        pl.col("release_date").is_not_null()
+        & pl.col("tensor_fp16_bf16_flop_s").is_not_null()
+        & pl.col("memory_bandwidth_bytes_s").is_not_null()
+        & (pl.col("release_date").dt.year() >= min_year)
+    )
     return e.sort(["release_date", "hardware_name"]).select(
-        "hardware_name", "manufacturer",
+        "hardware_name",
+        "manufacturer",
         (pl.col("release_date").dt.year() + (pl.col("release_date").dt.ordinal_day() - 1) / 365.25).alias("year"),
         pl.col("tensor_fp16_bf16_flop_s").alias("dense_flop_s"),
         (pl.col("memory_bandwidth_bytes_s") / 1e9).alias("memory_gb_s"),
@@ -116,12 +152,20 @@ def epoch_accelerators(min_year: int = EPOCH_MIN_YEAR) -> pl.DataFrame:
 def bandwidth_points() -> pl.DataFrame:
     """Link and HBM bandwidth points of the growth chart: ``series``, ``generation``, ``year``, ``gb_s``, ``shipped``."""
     gens = gpu_generations()
-    return pl.concat([
-        interconnect_bandwidths().select("series", "generation", "year", pl.col("gb_s_per_direction").alias("gb_s"),
-                                         "shipped"),
-        gens.select(pl.lit(HBM).alias("series"), pl.col("gpu").alias("generation"), "year",
-                    pl.col("hbm_gb_s").alias("gb_s"), pl.lit(True).alias("shipped")),
-    ])
+    return pl.concat(
+        [
+            interconnect_bandwidths().select(
+                "series", "generation", "year", pl.col("gb_s_per_direction").alias("gb_s"), "shipped"
+            ),
+            gens.select(
+                pl.lit(HBM).alias("series"),
+                pl.col("gpu").alias("generation"),
+                "year",
+                pl.col("hbm_gb_s").alias("gb_s"),
+                pl.lit(True).alias("shipped"),
+            ),
+        ]
+    )
 
 
 def _series_xy() -> dict[str, tuple[pl.Series, pl.Series, str]]:
@@ -241,15 +285,37 @@ def growth(confidence_level: float = 0.95) -> GrowthResult:
         lo, hi = fa.factor_per_ci(YEARS)
         lo2, hi2 = fn.factor_per_ci(YEARS)
         g = anchors[GHOLAMI_KIND[name]]
-        rows.append({"quantity": name, "points": fa.n, "first_year": fa.x_min, "last_year": fa.x_max,
-                     "x_per_2y": fa.factor_per(YEARS), "ci_low": lo, "ci_high": hi,
-                     "x_per_2y_no_first": fn.factor_per(YEARS), "ci_low_no_first": lo2, "ci_high_no_first": hi2,
-                     "gholami_x_per_2y": g, "gholami_inside_ci": bool(lo <= g <= hi)})
+        rows.append(
+            {
+                "quantity": name,
+                "points": fa.n,
+                "first_year": fa.x_min,
+                "last_year": fa.x_max,
+                "x_per_2y": fa.factor_per(YEARS),
+                "ci_low": lo,
+                "ci_high": hi,
+                "x_per_2y_no_first": fn.factor_per(YEARS),
+                "ci_low_no_first": lo2,
+                "ci_high_no_first": hi2,
+                "gholami_x_per_2y": g,
+                "gholami_inside_ci": bool(lo <= g <= hi),
+            }
+        )
     table = pl.DataFrame(rows)
-    lines = pl.concat([
-        pl.DataFrame({"series": name, "year": [f.x_min, f.x_max], "fit": list(f.predict([f.x_min, f.x_max])),
-                      "x_per_2y": f.factor_per(YEARS)})
-        for name, f in f_all.items() if name in (NVLINK, PCIE, INFINIBAND, HBM)])
+    lines = pl.concat(
+        [
+            pl.DataFrame(
+                {
+                    "series": name,
+                    "year": [f.x_min, f.x_max],
+                    "fit": list(f.predict([f.x_min, f.x_max])),
+                    "x_per_2y": f.factor_per(YEARS),
+                }
+            )
+            for name, f in f_all.items()
+            if name in (NVLINK, PCIE, INFINIBAND, HBM)
+        ]
+    )
     kw = {}
     for name, stem in SERIES_KEYS.items():
         kw[f"{stem}_growth_x_per_2y"] = f_all[name].factor_per(YEARS)
@@ -265,132 +331,26 @@ def growth(confidence_level: float = 0.95) -> GrowthResult:
     own = [n for n in f_all if n not in (EPOCH_FLOPS, EPOCH_MEMORY)]
     gens = gpu_generations()
     return GrowthResult(
-        table=table, points=bandwidth_points(), lines=lines, confidence_level=confidence_level,
-        confidence_pct=100.0 * confidence_level, headline_basis="without the first generation",
-        gpu_first_gen=gens["gpu"][0], gpu_second_gen=gens["gpu"][1],
-        growth_min_points=min(f_all[n].n for n in own), growth_max_points=max(f_all[n].n for n in own),
+        table=table,
+        points=bandwidth_points(),
+        lines=lines,
+        confidence_level=confidence_level,
+        confidence_pct=100.0 * confidence_level,
+        headline_basis="without the first generation",
+        gpu_first_gen=gens["gpu"][0],
+        gpu_second_gen=gens["gpu"][1],
+        growth_min_points=min(f_all[n].n for n in own),
+        growth_max_points=max(f_all[n].n for n in own),
         epoch_chips=epoch_accelerators().height,
-        gholami_flops_x_per_2y=anchors["flops"], gholami_dram_x_per_2y=anchors["dram"],
+        gholami_flops_x_per_2y=anchors["flops"],
+        gholami_dram_x_per_2y=anchors["dram"],
         gholami_ic_x_per_2y=anchors["ic"],
-        flops_over_hbm_x_per_2y=r_hbm, flops_over_nvlink_x_per_2y=r_nvl,
-        flops_over_hbm_no_first_x_per_2y=r_hbm2, flops_over_nvlink_no_first_x_per_2y=r_nvl2,
-        flops_vs_hbm_word=outgrow_word(r_hbm2), flops_vs_nvlink_word=outgrow_word(r_nvl2),
+        flops_over_hbm_x_per_2y=r_hbm,
+        flops_over_nvlink_x_per_2y=r_nvl,
+        flops_over_hbm_no_first_x_per_2y=r_hbm2,
+        flops_over_nvlink_no_first_x_per_2y=r_nvl2,
+        flops_vs_hbm_word=outgrow_word(r_hbm2),
+        flops_vs_nvlink_word=outgrow_word(r_nvl2),
         nvlink_vs_gholami_word=outgrow_word(f_nf[NVLINK].factor_per(YEARS) / anchors["ic"]),
         **kw,
-    )
-
-
-@dataclass(frozen=True)
-class BytesPerFlopResult:
-    """Bytes per dense 16-bit FLOP by GPU generation, and how far they fell.
-
-    ``*_drop_x`` is first / last (P100 to the latest GPU); ``*_drop_x_no_first`` starts at the
-    second generation (V100, the first with tensor cores); ``hbm_bytes_per_flop_since_h100_x``
-    is H100 / latest (about 1: flat since H100). ``frame`` is long (``gpu``, ``year``,
-    ``ratio``, ``bytes_per_flop``) for the chart; ``table`` is one row per GPU.
-    """
-
-    frame: pl.DataFrame
-    table: pl.DataFrame
-    gpu: str
-    peak_tflops: float
-    bpf_first_gpu: str
-    bpf_second_gpu: str
-    bpf_last_gpu: str
-    hbm_bytes_per_flop_first: float
-    hbm_bytes_per_flop_second: float
-    hbm_bytes_per_flop_last: float
-    hbm_bytes_per_flop_drop_x: float
-    nvlink_bytes_per_flop_drop_x: float
-    hbm_bytes_per_flop_drop_x_no_first: float
-    nvlink_bytes_per_flop_drop_x_no_first: float
-    hbm_bytes_per_flop_since_h100_x: float
-    gpu_hbm_bytes_per_flop: float
-    gpu_flops_per_hbm_byte: float
-
-
-#: The generation from which the chapter checks that HBM bytes per FLOP are flat.
-FLAT_SINCE_GPU = "H100"
-
-
-def bytes_per_flop(gpu: str) -> BytesPerFlopResult:
-    """HBM and NVLink bytes per dense 16-bit FLOP by generation, and for the chosen ``gpu``.
-
-    Parameters
-    ----------
-    gpu
-        A GPU of the curated spec table with a dense 16-bit peak and an HBM bandwidth (the
-        schema validates it).
-    """
-    gens = gpu_generations()
-    spec = data.load_gpu_specs().filter(pl.col("gpu") == gpu).row(0, named=True)
-    peak, hbm = spec["bf16_fp16_dense_tflops"] * 1e12, spec["hbm_tb_per_s"] * 1e12
-    first, second, last = gens.row(0, named=True), gens.row(1, named=True), gens.row(-1, named=True)
-    h100 = gens.filter(pl.col("gpu") == FLAT_SINCE_GPU).row(0, named=True)
-    frame = gens.unpivot(index=["gpu", "year"], on=["hbm_bytes_per_flop", "nvlink_bytes_per_flop"],
-                         variable_name="ratio", value_name="bytes_per_flop").with_columns(
-        pl.col("ratio").replace({"hbm_bytes_per_flop": "HBM bytes/s per FLOP/s",
-                                 "nvlink_bytes_per_flop": "NVLink bytes/s (one direction) per FLOP/s"}))
-    hb, nb = "hbm_bytes_per_flop", "nvlink_bytes_per_flop"
-    return BytesPerFlopResult(
-        frame=frame, table=gens.select("gpu", "year", (pl.col("dense_flop_s") / 1e12).alias("dense_tflop_s"),
-                                       "hbm_gb_s", "nvlink_gb_s_per_direction", hb, nb),
-        gpu=gpu, peak_tflops=spec["bf16_fp16_dense_tflops"],
-        bpf_first_gpu=first["gpu"], bpf_second_gpu=second["gpu"], bpf_last_gpu=last["gpu"],
-        hbm_bytes_per_flop_first=first[hb], hbm_bytes_per_flop_second=second[hb], hbm_bytes_per_flop_last=last[hb],
-        hbm_bytes_per_flop_drop_x=first[hb] / last[hb], nvlink_bytes_per_flop_drop_x=first[nb] / last[nb],
-        hbm_bytes_per_flop_drop_x_no_first=second[hb] / last[hb],
-        nvlink_bytes_per_flop_drop_x_no_first=second[nb] / last[nb],
-        hbm_bytes_per_flop_since_h100_x=h100[hb] / last[hb],
-        gpu_hbm_bytes_per_flop=hbm / peak, gpu_flops_per_hbm_byte=peak / hbm,
-    )
-
-
-@dataclass(frozen=True)
-class DomainResult:
-    """NVLink domains in ONE quantity: aggregate bidirectional NVLink bandwidth = GPUs x per-GPU figure.
-
-    ``table`` (by year): ``domain``, ``year``, ``gpus``, ``gpu``, ``per_gpu_gb_s_bidir``,
-    ``aggregate_tb_s_bidir``, ``as_quoted`` (what the source quotes, e.g. DGX-2's bisection
-    bandwidth), ``shipped``. The HGX H100 -> GB200 NVL72 growth is decomposed:
-    ``nvl72_over_hgx_aggregate_x`` = ``nvl72_over_hgx_gpus_x`` x ``nvl72_over_hgx_per_gpu_x``.
-    """
-
-    table: pl.DataFrame
-    nvl72_over_hgx_aggregate_x: float
-    nvl72_over_hgx_gpus_x: float
-    nvl72_over_hgx_per_gpu_x: float
-    nvl72_aggregate_tb_s: float
-    hgx_aggregate_tb_s: float
-    b200_over_h100_nvlink_x: float
-    domain_quantity: str
-
-
-def nvlink_domains() -> DomainResult:
-    """NVLink domains of the interconnect table with the aggregate computed from the spec table.
-
-    The GPU count is the first number of ``lanes_or_links``; the per-GPU bidirectional NVLink
-    bandwidth is the spec-table value of the first GPU in ``example_devices``.
-    """
-    specs = data.load_gpu_specs().select("gpu", pl.col("nvlink_gb_per_s_bidir_per_gpu").alias("per_gpu_gb_s_bidir"))
-    d = data.load_interconnect_generations().filter(pl.col("family") == "NVLink domain").with_columns(
-        pl.col("lanes_or_links").str.extract(r"(\d+)", 1).cast(pl.Int64).alias("gpus"),
-        pl.col("example_devices").str.split(",").list.first().str.strip_chars().alias("gpu"),
-        (~_planned()).alias("shipped"),
-    ).join(specs, on="gpu", how="left").with_columns(
-        (pl.col("gpus") * pl.col("per_gpu_gb_s_bidir") / 1e3).alias("aggregate_tb_s_bidir"),
-        (pl.col("bandwidth").cast(pl.String) + " " + pl.col("unit") + ", " + pl.col("direction")).alias("as_quoted"),
-    ).sort(["year", "gpus"], maintain_order=True)
-    table = d.select(pl.col("generation").alias("domain"), "year", "gpus", "gpu", "per_gpu_gb_s_bidir",
-                     "aggregate_tb_s_bidir", "as_quoted", "shipped")
-    hgx = table.filter(pl.col("domain").str.contains("HGX H100")).row(0, named=True)
-    nvl = table.filter(pl.col("domain").str.contains("GB200 NVL72")).row(0, named=True)
-    per = dict(specs.iter_rows())
-    return DomainResult(
-        table=table, nvl72_over_hgx_aggregate_x=nvl["aggregate_tb_s_bidir"] / hgx["aggregate_tb_s_bidir"],
-        nvl72_over_hgx_gpus_x=nvl["gpus"] / hgx["gpus"],
-        nvl72_over_hgx_per_gpu_x=nvl["per_gpu_gb_s_bidir"] / hgx["per_gpu_gb_s_bidir"],
-        nvl72_aggregate_tb_s=nvl["aggregate_tb_s_bidir"], hgx_aggregate_tb_s=hgx["aggregate_tb_s_bidir"],
-        b200_over_h100_nvlink_x=per["B200"] / per["H100"],
-        domain_quantity="aggregate bidirectional NVLink bandwidth (GPUs x per-GPU figure)",
     )

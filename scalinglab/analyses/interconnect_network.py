@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from scalinglab import data
+from scalinglab.data import catalog as cat
 from scalinglab.errors import ParameterError
 from scalinglab.models import collectives as C
 from scalinglab.models import parallelism as P
@@ -29,12 +30,6 @@ ROADMAP_DOMAINS = (576,)
 MAX_CURVE_GPUS = 32768
 #: InfiniBand generations compared (shipped, first products from this year on).
 IB_MIN_YEAR = 2014
-#: Sequences decoded together in the tensor-parallel section (latency-bound decoding).
-TP_BATCH_SEQUENCES = 1
-#: Tensor-parallel degrees drawn.
-TP_DEGREES = (1, 2, 4, 8, 16, 32, 64)
-#: Speed-up above which tensor-parallel decoding is called "faster" (below it, "only marginally faster").
-CLEAR_SPEEDUP_X = 1.10
 #: Ratio of Llama 3's hidden size to its layer count, used by :func:`transformer_shape`.
 LLAMA3_ASPECT = 128.0
 
@@ -105,8 +100,10 @@ def _links(p: Any) -> tuple[tuple[float, float], tuple[float, float]]:
 
 def _gpu(p: Any) -> tuple[float, float]:
     """(dense 16-bit FLOP/s, HBM GB/s) of the chosen GPU."""
-    s = data.load_gpu_specs().filter(pl.col("gpu") == p.gpu).row(0, named=True)
-    return s["bf16_fp16_dense_tflops"] * 1e12, s["hbm_tb_per_s"] * 1e3
+    from scalinglab.analyses.interconnect_growth import DENSE_16BIT, GPU_COLUMNS
+
+    s = cat.gpu_row(data.load_gpu_specs(), p.gpu, *GPU_COLUMNS)
+    return cat.tflops_to_flop_s(s[DENSE_16BIT]), cat.tb_s_to_gb_s(s["hbm_tb_per_s"])
 
 
 # ---------------------------------------------------------------------------
@@ -154,18 +151,32 @@ def collectives(p: Any) -> CollectivesResult:
         ("all-reduce, ring, flat over scale-up links", C.ring_allreduce_s(n, g, *up), "allreduce"),
         ("all-reduce, recursive doubling, flat over scale-up links", C.tree_allreduce_s(n, g, *up), "allreduce"),
         ("all-reduce, in-network at scale-up speed (idealised bound)", C.in_network_allreduce_s(n, g, *up), None),
-        (f"all-reduce, two-level: domains of {dom}, ring across", C.hierarchical_allreduce_s(n, g, dom, *up, *out),
-         "allreduce"),
-        (f"all-reduce, two-level: domains of {dom}, SHARP across",
-         C.hierarchical_in_network_allreduce_s(n, g, dom, *up, *out), "allreduce"),
+        (
+            f"all-reduce, two-level: domains of {dom}, ring across",
+            C.hierarchical_allreduce_s(n, g, dom, *up, *out),
+            "allreduce",
+        ),
+        (
+            f"all-reduce, two-level: domains of {dom}, SHARP across",
+            C.hierarchical_in_network_allreduce_s(n, g, dom, *up, *out),
+            "allreduce",
+        ),
         ("all-reduce, ring, flat over the scale-out network", C.ring_allreduce_s(n, g, *out), "allreduce"),
         ("reduce-scatter, ring over scale-up links", C.reduce_scatter_s(n, g, *up), "reducescatter"),
         ("all-gather, ring over scale-up links", C.allgather_s(n, g, *up), "allgather"),
     ]
-    table = pl.DataFrame([{"model": k, "time_ms": t * 1e3, "algbw_gb_s": C.algbw_gb_s(n, t),
-                           "busbw_gb_s": None if c is None else C.busbw_gb_s(c, n, t, g)} for k, t, c in rows],
-                         schema={"model": pl.String, "time_ms": pl.Float64, "algbw_gb_s": pl.Float64,
-                                 "busbw_gb_s": pl.Float64})
+    table = pl.DataFrame(
+        [
+            {
+                "model": k,
+                "time_ms": t * 1e3,
+                "algbw_gb_s": C.algbw_gb_s(n, t),
+                "busbw_gb_s": None if c is None else C.busbw_gb_s(c, n, t, g),
+            }
+            for k, t, c in rows
+        ],
+        schema={"model": pl.String, "time_ms": pl.Float64, "algbw_gb_s": pl.Float64, "busbw_gb_s": pl.Float64},
+    )
     ring, tree, innet, hier, sharp, flat_out = (rows[i][1] for i in range(6))
     sizes = np.logspace(3, 11, 161)
     curve_fns = {
@@ -176,28 +187,59 @@ def collectives(p: Any) -> CollectivesResult:
         f"Two-level, domains of {dom}, SHARP across": C.hierarchical_in_network_allreduce_s(sizes, g, dom, *up, *out),
         "Ring (scale-out only)": C.ring_allreduce_s(sizes, g, *out),
     }
-    curves = pl.concat([pl.DataFrame({"algorithm": k, "bytes": sizes, "time_ms": v * 1e3}) for k, v in curve_fns.items()])
+    curves = pl.concat(
+        [pl.DataFrame({"algorithm": k, "bytes": sizes, "time_ms": v * 1e3}) for k, v in curve_fns.items()]
+    )
     bw_rows = []
     for q in sorted({8, g}):
         r = C.ring_allreduce_s(sizes, q, *up)
-        bw_rows += [pl.DataFrame({"curve": f"ring, {q:,} GPUs: bus bandwidth", "bytes": sizes,
-                                  "gb_s": C.busbw_gb_s("allreduce", sizes, r, q)}),
-                    pl.DataFrame({"curve": f"ring, {q:,} GPUs: algorithm bandwidth", "bytes": sizes,
-                                  "gb_s": C.algbw_gb_s(sizes, r)})]
-    bw_rows.append(pl.DataFrame({"curve": "in-network bound: algorithm bandwidth", "bytes": sizes,
-                                 "gb_s": C.algbw_gb_s(sizes, C.in_network_allreduce_s(sizes, g, *up))}))
+        bw_rows += [
+            pl.DataFrame(
+                {
+                    "curve": f"ring, {q:,} GPUs: bus bandwidth",
+                    "bytes": sizes,
+                    "gb_s": C.busbw_gb_s("allreduce", sizes, r, q),
+                }
+            ),
+            pl.DataFrame(
+                {"curve": f"ring, {q:,} GPUs: algorithm bandwidth", "bytes": sizes, "gb_s": C.algbw_gb_s(sizes, r)}
+            ),
+        ]
+    bw_rows.append(
+        pl.DataFrame(
+            {
+                "curve": "in-network bound: algorithm bandwidth",
+                "bytes": sizes,
+                "gb_s": C.algbw_gb_s(sizes, C.in_network_allreduce_s(sizes, g, *up)),
+            }
+        )
+    )
     crossover = C.tree_ring_crossover_bytes(g, *up)
-    marks = pl.DataFrame({"bytes": [crossover, float(n)], "what": ["tree-ring crossover", "message_size_bytes"]}).filter(
-        pl.col("bytes").is_finite() & (pl.col("bytes") > sizes[0]) & (pl.col("bytes") < sizes[-1]))
+    marks = pl.DataFrame(
+        {"bytes": [crossover, float(n)], "what": ["tree-ring crossover", "message_size_bytes"]}
+    ).filter(pl.col("bytes").is_finite() & (pl.col("bytes") > sizes[0]) & (pl.col("bytes") < sizes[-1]))
     return CollectivesResult(
-        table=table, curves=curves, bandwidths=pl.concat(bw_rows), marks=marks, n_gpus=g, scaleup_domain_size=dom,
-        message_size_mb=n / 1e6, message_size_gib=n / 2**30, message_size_text=binary_size_text(n),
-        ring_allreduce_ms=ring * 1e3, tree_allreduce_ms=tree * 1e3, in_network_allreduce_ms=innet * 1e3,
-        hierarchical_allreduce_ms=hier * 1e3, hierarchical_sharp_allreduce_ms=sharp * 1e3,
-        sharp_speedup_x=hier / sharp if sharp > 0 else 1.0, flat_scaleout_ring_ms=flat_out * 1e3,
+        table=table,
+        curves=curves,
+        bandwidths=pl.concat(bw_rows),
+        marks=marks,
+        n_gpus=g,
+        scaleup_domain_size=dom,
+        message_size_mb=n / 1e6,
+        message_size_gib=cat.bytes_to_gib(n),
+        message_size_text=binary_size_text(n),
+        ring_allreduce_ms=ring * 1e3,
+        tree_allreduce_ms=tree * 1e3,
+        in_network_allreduce_ms=innet * 1e3,
+        hierarchical_allreduce_ms=hier * 1e3,
+        hierarchical_sharp_allreduce_ms=sharp * 1e3,
+        sharp_speedup_x=hier / sharp if sharp > 0 else 1.0,
+        flat_scaleout_ring_ms=flat_out * 1e3,
         ring_latency_share_pct=100 * C.ring_allreduce_s(0, g, *up) / ring if ring > 0 else 0.0,
-        tree_ring_crossover_bytes=crossover, tree_ring_crossover_mb=crossover / 1e6,
-        ring_busbw_gb_s=C.busbw_gb_s("allreduce", n, ring, g), ring_algbw_gb_s=C.algbw_gb_s(n, ring),
+        tree_ring_crossover_bytes=crossover,
+        tree_ring_crossover_mb=crossover / 1e6,
+        ring_busbw_gb_s=C.busbw_gb_s("allreduce", n, ring, g),
+        ring_algbw_gb_s=C.algbw_gb_s(n, ring),
     )
 
 
@@ -261,26 +303,48 @@ def network_word(efficiency: float, threshold: float = HIDDEN_EFFICIENCY) -> str
 def _step(p: Any, gpus, domain, scaleout_gb_s, in_network: bool) -> P.DataParallelStep:
     peak, _ = _gpu(p)
     up, out = _links(p)
-    return P.data_parallel_step(p.model_params_billion * 1e9, p.bytes_per_param, p.tokens_per_step, gpus, peak,
-                                p.mfu, p.overlap_fraction, domain, *up, scaleout_gb_s, out[1],
-                                scaleout_in_network=in_network)
+    return P.data_parallel_step(
+        p.model_params_billion * 1e9,
+        p.bytes_per_param,
+        p.tokens_per_step,
+        gpus,
+        peak,
+        p.mfu,
+        p.overlap_fraction,
+        domain,
+        *up,
+        scaleout_gb_s,
+        out[1],
+        scaleout_in_network=in_network,
+    )
 
 
 def _curve(p: Any, domain: int, scaleout_gb_s: float, label: str, in_network: bool, max_gpus: int) -> pl.DataFrame:
     g = gpu_counts(domain, max_gpus)
     s = _step(p, g, domain, scaleout_gb_s, in_network)
-    return pl.DataFrame({"system": label, "scaleout": "SHARP" if in_network else "ring", "gpus": g,
-                         "efficiency": s.efficiency, "compute_ms": s.compute_s * 1e3,
-                         "allreduce_ms": s.comm_s * 1e3, "step_ms": s.step_s * 1e3})
+    return pl.DataFrame(
+        {
+            "system": label,
+            "scaleout": "SHARP" if in_network else "ring",
+            "gpus": g,
+            "efficiency": s.efficiency,
+            "compute_ms": s.compute_s * 1e3,
+            "allreduce_ms": s.comm_s * 1e3,
+            "step_ms": s.step_s * 1e3,
+        }
+    )
 
 
 def infiniband_generations() -> pl.DataFrame:
     """Shipped InfiniBand generations from :data:`IB_MIN_YEAR` on, by year: ``generation``, ``gb_s_per_direction``."""
     from scalinglab.analyses.interconnect_growth import INFINIBAND, interconnect_bandwidths
 
-    return interconnect_bandwidths().filter(
-        (pl.col("series") == INFINIBAND) & pl.col("shipped") & (pl.col("year") >= IB_MIN_YEAR)).sort(
-        "year", maintain_order=True).select("generation", "year", "gb_s_per_direction")
+    return (
+        interconnect_bandwidths()
+        .filter((pl.col("series") == INFINIBAND) & pl.col("shipped") & (pl.col("year") >= IB_MIN_YEAR))
+        .sort("year", maintain_order=True)
+        .select("generation", "year", "gb_s_per_direction")
+    )
 
 
 def data_parallel(p: Any) -> DataParallelResult:
@@ -294,119 +358,73 @@ def data_parallel(p: Any) -> DataParallelResult:
     """
     max_gpus = int(p.tokens_per_step // p.sequence_length)
     if max_gpus < p.n_gpus:
-        raise ParameterError("tokens_per_step", p.tokens_per_step,
-                             f"at least sequence_length x n_gpus = {p.sequence_length * p.n_gpus}")
+        raise ParameterError(
+            "tokens_per_step", p.tokens_per_step, f"at least sequence_length x n_gpus = {p.sequence_length * p.n_gpus}"
+        )
     cap = min(MAX_CURVE_GPUS, max_gpus)
     frames, jobs, kw = [], [], {}
     for d in DOMAIN_SIZES:
         label = f"NVLink domains of {d}" + (" (roadmap)" if d in ROADMAP_DOMAINS else "")
         for sharp in (False, True):
-            frames.append(_curve(p, d, p.scaleout_bandwidth_gb_s, label + (", SHARP across" if sharp else ""),
-                                 sharp, cap))
+            frames.append(
+                _curve(p, d, p.scaleout_bandwidth_gb_s, label + (", SHARP across" if sharp else ""), sharp, cap)
+            )
         g = job_gpus(p.n_gpus, d, max_gpus)
         s, s2 = _step(p, g, d, p.scaleout_bandwidth_gb_s, False), _step(p, g, d, p.scaleout_bandwidth_gb_s, True)
-        kw.update({f"scaling_efficiency_nvl{d}": s.efficiency, f"scaling_efficiency_nvl{d}_sharp": s2.efficiency,
-                   f"nvl{d}_job_gpus": g, f"nvl{d}_allreduce_ms": s.comm_s * 1e3})
+        kw.update(
+            {
+                f"scaling_efficiency_nvl{d}": s.efficiency,
+                f"scaling_efficiency_nvl{d}_sharp": s2.efficiency,
+                f"nvl{d}_job_gpus": g,
+                f"nvl{d}_allreduce_ms": s.comm_s * 1e3,
+            }
+        )
         if d == DOMAIN_SIZES[0]:
             kw["nvl8_sharp_allreduce_ms"] = s2.comm_s * 1e3
             kw["dp_compute_ms"] = s.compute_s * 1e3
-        jobs.append({"domain": d, "gpus": g, "compute_ms": s.compute_s * 1e3, "allreduce_ms": s.comm_s * 1e3,
-                     "exposed_ms": s.exposed_comm_s * 1e3, "efficiency": s.efficiency,
-                     "allreduce_sharp_ms": s2.comm_s * 1e3, "efficiency_sharp": s2.efficiency})
+        jobs.append(
+            {
+                "domain": d,
+                "gpus": g,
+                "compute_ms": s.compute_s * 1e3,
+                "allreduce_ms": s.comm_s * 1e3,
+                "exposed_ms": s.exposed_comm_s * 1e3,
+                "efficiency": s.efficiency,
+                "allreduce_sharp_ms": s2.comm_s * 1e3,
+                "efficiency_sharp": s2.efficiency,
+            }
+        )
     dom = p.scaleup_domain_size
     ib = infiniband_generations()
-    ib_curves = pl.concat([_curve(p, dom, r["gb_s_per_direction"], f"{r['generation']} ({r['gb_s_per_direction']:g} GB/s)",
-                                  False, cap) for r in ib.iter_rows(named=True)])
-    ib_eff = {r["generation"]: _step(p, p.n_gpus, dom, r["gb_s_per_direction"], False).efficiency
-              for r in ib.iter_rows(named=True)}
+    ib_curves = pl.concat(
+        [
+            _curve(p, dom, r["gb_s_per_direction"], f"{r['generation']} ({r['gb_s_per_direction']:g} GB/s)", False, cap)
+            for r in ib.iter_rows(named=True)
+        ]
+    )
+    ib_eff = {
+        r["generation"]: _step(p, p.n_gpus, dom, r["gb_s_per_direction"], False).efficiency
+        for r in ib.iter_rows(named=True)
+    }
     gens = list(ib_eff)
     return DataParallelResult(
-        curves=pl.concat(frames), ib_curves=ib_curves, jobs=pl.DataFrame(jobs).sort("domain"),
+        curves=pl.concat(frames),
+        ib_curves=ib_curves,
+        jobs=pl.DataFrame(jobs).sort("domain"),
         ib_glue={f"scaling_efficiency_{k.lower()}": v for k, v in ib_eff.items()},
-        model_params_billion=p.model_params_billion, sequence_length=p.sequence_length,
+        model_params_billion=p.model_params_billion,
+        sequence_length=p.sequence_length,
         global_batch_sequences=p.tokens_per_step / p.sequence_length,
-        tokens_per_gpu=p.tokens_per_step / p.n_gpus, sequences_per_gpu=p.tokens_per_step / p.n_gpus / p.sequence_length,
+        tokens_per_gpu=p.tokens_per_step / p.n_gpus,
+        sequences_per_gpu=p.tokens_per_step / p.n_gpus / p.sequence_length,
         max_dp_gpus=max_gpus,
         scaling_efficiency_param_domain=_step(p, p.n_gpus, dom, p.scaleout_bandwidth_gb_s, False).efficiency,
         scaling_efficiency_param_domain_sharp=_step(p, p.n_gpus, dom, p.scaleout_bandwidth_gb_s, True).efficiency,
-        ib_first_gen=gens[0], ib_last_gen=gens[-1], ib_first_eff=ib_eff[gens[0]], ib_last_eff=ib_eff[gens[-1]],
+        ib_first_gen=gens[0],
+        ib_last_gen=gens[-1],
+        ib_first_eff=ib_eff[gens[0]],
+        ib_last_eff=ib_eff[gens[-1]],
         ib_port_ratio_x=ib["gb_s_per_direction"][-1] / ib["gb_s_per_direction"][0],
         dp_network_word=network_word(kw["scaling_efficiency_nvl8"]),
         **kw,
-    )
-
-
-# ---------------------------------------------------------------------------
-# tensor-parallel decoding
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TensorParallelResult:
-    """Time per generated token against tensor-parallel degree, all-reduces inside NVLink or across InfiniBand.
-
-    ``frame``: ``network``, ``tp_degree``, ``token_ms``, ``allreduce_ms``, ``floor_ms``; ``best``: the
-    fastest degree per network (sorted by network). Speed-ups are over one GPU; the verdict words
-    follow :data:`CLEAR_SPEEDUP_X`.
-    """
-
-    frame: pl.DataFrame
-    best: pl.DataFrame
-    tp_layers: int
-    tp_hidden: int
-    tp_batch: int
-    tp1_ms: float
-    tp8_nvlink_ms: float
-    tp8_infiniband_ms: float
-    tp8_nvlink_speedup: float
-    tp8_infiniband_speedup: float
-    tp8_nvlink_word: str
-    tp8_infiniband_word: str
-    tp_best_nvlink_degree: int
-    tp_best_infiniband_degree: int
-    tp8_infiniband_latency_share_pct: float
-
-
-NVLINK_NET, IB_NET = "all-reduces inside NVLink", "all-reduces across InfiniBand"
-FLOOR_NET = "no communication (HBM or compute bound)"
-
-
-def speedup_word(speedup: float, clear: float = CLEAR_SPEEDUP_X) -> str:
-    """``"faster"`` above ``clear``, ``"only marginally faster"`` in (1, clear], ``"no faster"`` at or below 1."""
-    if speedup > clear:
-        return "faster"
-    return "only marginally faster" if speedup > 1.0 else "no faster"
-
-
-def tensor_parallel(p: Any) -> TensorParallelResult:
-    """Decode latency per token of the chapter's model for :data:`TP_DEGREES`."""
-    peak, hbm = _gpu(p)
-    up, out = _links(p)
-    n = p.model_params_billion * 1e9
-    layers, hidden = transformer_shape(n)
-    deg = np.array(TP_DEGREES, dtype=float)
-    floor_s = np.maximum(P.tp_token_weight_read_s(n, p.bytes_per_param, deg, hbm),
-                         P.tp_token_compute_s(n, TP_BATCH_SEQUENCES, deg, peak, p.mfu))
-    rows = [pl.DataFrame({"network": FLOOR_NET, "tp_degree": deg, "token_ms": floor_s * 1e3, "allreduce_ms": 0.0,
-                          "floor_ms": floor_s * 1e3})]
-    for label, link in ((NVLINK_NET, up), (IB_NET, out)):
-        comm = P.tp_allreduce_per_token_s(layers, hidden, TP_BATCH_SEQUENCES, p.bytes_per_param, deg, *link)
-        rows.append(pl.DataFrame({"network": label, "tp_degree": deg, "token_ms": (floor_s + comm) * 1e3,
-                                  "allreduce_ms": comm * 1e3, "floor_ms": floor_s * 1e3}))
-    frame = pl.concat(rows)
-    best = frame.filter(pl.col("network") != FLOOR_NET).group_by("network", maintain_order=True).agg(
-        pl.col("tp_degree").sort_by("token_ms").first(), pl.col("token_ms").min()).sort("network")
-
-    def at(label: str, degree: int) -> float:
-        return frame.filter((pl.col("network") == label) & (pl.col("tp_degree") == degree))["token_ms"][0]
-
-    one = floor_s[0] * 1e3
-    lat_only = P.tp_allreduce_per_token_s(layers, hidden, TP_BATCH_SEQUENCES, p.bytes_per_param, 8, 1e9, out[1])
-    comm8 = P.tp_allreduce_per_token_s(layers, hidden, TP_BATCH_SEQUENCES, p.bytes_per_param, 8, *out)
-    s_nv, s_ib = one / at(NVLINK_NET, 8), one / at(IB_NET, 8)
-    bd = dict(best.select("network", "tp_degree").iter_rows())
-    return TensorParallelResult(
-        frame=frame, best=best, tp_layers=layers, tp_hidden=hidden, tp_batch=TP_BATCH_SEQUENCES, tp1_ms=one,
-        tp8_nvlink_ms=at(NVLINK_NET, 8), tp8_infiniband_ms=at(IB_NET, 8), tp8_nvlink_speedup=s_nv,
-        tp8_infiniband_speedup=s_ib, tp8_nvlink_word=speedup_word(s_nv), tp8_infiniband_word=speedup_word(s_ib),
-        tp_best_nvlink_degree=int(bd[NVLINK_NET]), tp_best_infiniband_degree=int(bd[IB_NET]),
-        tp8_infiniband_latency_share_pct=100 * lat_only / comm8 if comm8 > 0 else 0.0,
     )

@@ -98,7 +98,7 @@ def _fraction(name: str, value, lo_open: bool) -> np.ndarray:
 
 
 def _out(x: np.ndarray):
-    """float for a 0-d result, the array otherwise."""
+    """Float for a 0-d result, the array otherwise."""
     x = np.asarray(x, dtype=float)
     return float(x) if x.ndim == 0 else x
 
@@ -300,7 +300,9 @@ def _check_domain(domain_size, p) -> np.ndarray:
     d = _arr("scaleup_domain_size", domain_size)
     if np.any(d < 1) or np.any(d != np.floor(d)) or np.any(d > p) or np.any(np.mod(p, d) != 0):
         raise ParameterError(
-            "scaleup_domain_size", domain_size, f"an integer >= 1 that divides p = {p.tolist()!r} (and is <= p)",
+            "scaleup_domain_size",
+            domain_size,
+            f"an integer >= 1 that divides p = {p.tolist()!r} (and is <= p)",
             hint="argument domain_size",
         )
     return d
@@ -389,4 +391,3 @@ def hierarchical_in_network_allreduce_s(
         scaleout_bandwidth_gb_s, scaleout_latency_us, "scaleout_bandwidth_gb_s", "scaleout_latency_us"
     )
     return _out(_hierarchical(n, p, d, bw_up, a_up, bw_out, a_out, in_network=True))
-

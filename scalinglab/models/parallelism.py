@@ -152,14 +152,23 @@ def data_parallel_step(
     """
     compute = dp_compute_time_s(params, tokens_per_step, n_gpus, peak_flops, mfu)
     comm = dp_gradient_allreduce_s(
-        params, bytes_per_param, n_gpus, domain_size,
-        scaleup_bandwidth_gb_s, scaleup_latency_us, scaleout_bandwidth_gb_s, scaleout_latency_us,
+        params,
+        bytes_per_param,
+        n_gpus,
+        domain_size,
+        scaleup_bandwidth_gb_s,
+        scaleup_latency_us,
+        scaleout_bandwidth_gb_s,
+        scaleout_latency_us,
         scaleout_in_network,
     )
     exposed = dp_exposed_comm_s(comm, compute, overlap_fraction)
     step = np.asarray(compute) + np.asarray(exposed)
     return DataParallelStep(
-        compute_s=compute, comm_s=comm, exposed_comm_s=exposed, step_s=_out(step),
+        compute_s=compute,
+        comm_s=comm,
+        exposed_comm_s=exposed,
+        step_s=_out(step),
         efficiency=_out(np.asarray(compute) / step),
     )
 

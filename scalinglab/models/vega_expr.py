@@ -9,13 +9,12 @@ from __future__ import annotations
 import functools
 import math
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
 from scalinglab.errors import ParameterError
 from scalinglab.models.collectives import _out
-
 
 # ---------------------------------------------------------------------------
 # Vega expressions: the same formulas, for charts evaluated in the browser
@@ -61,7 +60,7 @@ def tree_allreduce_ms_vega_expr(msg_bytes="msg_bytes", p="p", bw_gb_s="bw_gb_s",
 def in_network_allreduce_ms_vega_expr(msg_bytes="msg_bytes", bw_gb_s="bw_gb_s", lat_us="lat_us") -> str:
     """Vega expression text for :func:`~scalinglab.models.collectives.in_network_allreduce_s` (2 latency steps) in ms:
 
-        2*lat_us/1000 + msg_bytes/(bw_gb_s*1e6)
+    2*lat_us/1000 + msg_bytes/(bw_gb_s*1e6)
     """
     n, b, a = _term("msg_bytes", msg_bytes), _term("bw_gb_s", bw_gb_s), _term("lat_us", lat_us)
     return f"2*{a}/1000 + {n}/({b}*1e6)"
@@ -69,10 +68,20 @@ def in_network_allreduce_ms_vega_expr(msg_bytes="msg_bytes", bw_gb_s="bw_gb_s", 
 
 # Vega expression functions and constants we map (https://vega.github.io/vega/docs/expressions/)
 _VEGA_FUNCS = {
-    "log": np.log, "exp": np.exp, "sqrt": np.sqrt, "pow": np.power, "abs": np.abs,
-    "ceil": np.ceil, "floor": np.floor, "round": lambda x: np.floor(np.asarray(x) + 0.5),  # JS Math.round
-    "min": lambda *a: functools.reduce(np.minimum, a), "max": lambda *a: functools.reduce(np.maximum, a),
-    "LN2": math.log(2.0), "LN10": math.log(10.0), "E": math.e, "PI": math.pi,
+    "log": np.log,
+    "exp": np.exp,
+    "sqrt": np.sqrt,
+    "pow": np.power,
+    "abs": np.abs,
+    "ceil": np.ceil,
+    "floor": np.floor,
+    "round": lambda x: np.floor(np.asarray(x) + 0.5),  # JS Math.round
+    "min": lambda *a: functools.reduce(np.minimum, a),
+    "max": lambda *a: functools.reduce(np.maximum, a),
+    "LN2": math.log(2.0),
+    "LN10": math.log(10.0),
+    "E": math.e,
+    "PI": math.pi,
 }
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
@@ -96,7 +105,7 @@ def eval_vega_expr(expr: str, values: Mapping[str, object]):
             break
         m = _TOKEN.match(expr, pos)
         if not m:
-            raise ValueError(f"unsupported Vega expression text at {pos}: {expr[pos:pos + 20]!r}")
+            raise ValueError(f"unsupported Vega expression text at {pos}: {expr[pos : pos + 20]!r}")
         pos = m.end()
         if m.group("num"):
             out.append(m.group("num"))
