@@ -129,7 +129,7 @@ def test_domain_table_uses_one_quantity_and_decomposes_the_growth():
 # ---------------------------------------------------------------------------
 def test_collectives_at_the_defaults_by_hand(defaults):
     r = ic.collectives(defaults)
-    n, p, d, q = GIB, 1152, 8, 144
+    n, p, d, q = GIB, 4608, 8, 576
     inner = 2 * (7 * 2e-6 + 7 / 8 * n / 900e9)
     ring_across = 2 * (q - 1) * 8e-6 + 2 * (q - 1) / q * (n / d) / 50e9
     sharp_across = 2 * 8e-6 + (n / d) / 50e9
@@ -157,21 +157,21 @@ def test_alternative_parameter_set_reproduces_the_recorded_collectives():
         assert getattr(r, k) == pytest.approx(gold[k], rel=1e-12), k
     assert r.message_size_text == "256 MiB"
     dp = ic.data_parallel(p)
-    assert dp.tokens_per_gpu == pytest.approx(4608) and dp.nvl576_job_gpus == 1152 and dp.nvl72_job_gpus == 1008
+    assert dp.tokens_per_gpu == pytest.approx(18432) and dp.nvl576_job_gpus == 1152 and dp.nvl72_job_gpus == 1008
 
 
 def test_data_parallel_default_job_by_hand(defaults):
     r = ic.data_parallel(defaults)
-    assert r.tokens_per_gpu == 4096 and r.sequences_per_gpu == 1 and r.max_dp_gpus == 1152
-    compute = 6 * 8e9 * 4718592 / (1152 * 2.25e15 * 0.4)
+    assert r.tokens_per_gpu == 4096 and r.sequences_per_gpu == 1 and r.max_dp_gpus == 4608
+    compute = 6 * 8e9 * 18874368 / (4608 * 2.25e15 * 0.4)
     assert r.dp_compute_ms == pytest.approx(compute * 1e3, rel=1e-12)
-    n, q = 16e9, 144
+    n, q = 16e9, 576
     comm = 2 * (7 * 2e-6 + 7 / 8 * n / 900e9) + 2 * (q - 1) * 8e-6 + 2 * (q - 1) / q * (n / 8) / 50e9
     step = compute + max(0.0, comm - 0.5 * compute)
     assert r.nvl8_allreduce_ms == pytest.approx(comm * 1e3, rel=1e-12)
     assert r.scaling_efficiency_nvl8 == pytest.approx(compute / step, rel=1e-12)
     assert r.scaling_efficiency_nvl8 <= r.scaling_efficiency_nvl8_sharp <= 1
-    assert r.curves["gpus"].max() == 1152  # no point with less than one sequence per GPU
+    assert r.curves["gpus"].max() == 4608  # no point with less than one sequence per GPU
     assert set(r.ib_glue) == {
         "scaling_efficiency_edr",
         "scaling_efficiency_hdr",
@@ -184,7 +184,7 @@ def test_data_parallel_default_job_by_hand(defaults):
 
 
 def test_data_parallel_rejects_a_job_with_less_than_one_sequence_per_gpu(defaults):
-    bad = defaults.model_copy(update={"tokens_per_step": 4_194_304})  # the old default: 3641 tokens per GPU
+    bad = defaults.model_copy(update={"tokens_per_step": 4_194_304})  # the old default: 910 tokens per GPU
     with pytest.raises(ParameterError, match="tokens_per_step"):
         ic.data_parallel(bad)
 

@@ -156,7 +156,7 @@ def test_bad_parameter_fails_in_the_validation_cell(tmp_path):
         ({"gpu": "X100"}, "gpu", "one of: P100, V100, A100, H100"),
         ({"gpu": "Rubin"}, "gpu", "dense 16-bit peak"),
         ({"n_gpu": 8}, "n_gpu", "did you mean 'n_gpus'"),
-        ({"tokens_per_step": 4_194_304}, "tokens_per_step", "at least sequence_length x n_gpus = 4096 x 1152"),
+        ({"tokens_per_step": 4_194_304}, "tokens_per_step", "at least sequence_length x n_gpus = 4096 x 4608"),
         (
             {"n_gpus": 2048, "sequence_length": 8192, "tokens_per_step": 8_388_608},
             "tokens_per_step",
@@ -180,9 +180,9 @@ def test_schema_accepts_edge_values():
         SLUG, {"n_gpus": 2, "scaleup_domain_size": 2, "mfu": 1, "overlap_fraction": 0, "latency_us": 0}
     )
     assert p.mfu == 1.0 and p.overlap_fraction == 0.0
-    assert schemas.validate(SLUG, {"n_gpus": 1152, "scaleup_domain_size": 72, "gpu": "GB200"}).gpu == "GB200"
+    assert schemas.validate(SLUG, {"n_gpus": 4608, "scaleup_domain_size": 72, "gpu": "GB200"}).gpu == "GB200"
     # exactly one sequence per GPU is allowed; the golden alternative set is valid
-    assert schemas.validate(SLUG, {"n_gpus": 1152, "tokens_per_step": 1152 * 4096}).tokens_per_step == 4718592
+    assert schemas.validate(SLUG, {"tokens_per_step": 4608 * 4096}).tokens_per_step == 18874368
     assert schemas.validate(SLUG, {"n_gpus": 1024, "message_size_bytes": 268435456}).n_gpus == 1024
 
 

@@ -22,11 +22,11 @@ class InterconnectScalingParams(ChapterParams):
     """Parameters of ``notebooks/interconnect_scaling.ipynb``: field order and defaults equal its parameters cell (tested)."""
 
     n_gpus: int = Field(
-        1152,
+        4608,
         ge=2,
         le=1_048_576,
         description="GPUs taking part in the collective and in the data-parallel job "
-        "(1152 is 144 HGX, 16 NVL72 or 2 NVL576 domains)",
+        "(4608 is 576 HGX, 64 NVL72 or 8 NVL576 domains)",
         json_schema_extra={"unit": "GPUs"},
     )
     message_size_bytes: int = Field(
@@ -89,11 +89,11 @@ class InterconnectScalingParams(ChapterParams):
         json_schema_extra={"unit": "bytes"},
     )
     tokens_per_step: int = Field(
-        4_718_592,
+        18_874_368,
         ge=1,
         le=10**12,
         description="global batch in tokens per training step, fixed as GPUs are added "
-        "(4718592 is 1152 sequences of 4096 tokens)",
+        "(18874368 is 4608 sequences of 4096 tokens)",
         json_schema_extra={"unit": "tokens"},
     )
     sequence_length: int = Field(
