@@ -86,7 +86,7 @@ def interconnect_bandwidths() -> pl.DataFrame:
             pl.col("generation"),
             pl.col("year").cast(pl.Float64),
             expr.alias("gb_s_per_direction"),
-            (pl.col("bandwidth").cast(pl.String) + " " + pl.col("unit") + ", " + pl.col("direction")).alias(
+            (pl.col("bandwidth").cast(pl.String).str.replace(r"\.0$", "") + " " + pl.col("unit") + ", " + pl.col("direction")).alias(
                 "as_quoted"
             ),
             (~_planned()).alias("shipped"),
