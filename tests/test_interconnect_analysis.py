@@ -56,6 +56,8 @@ def test_comparison_words_follow_the_stated_rules():
     assert ic.outgrow_word(0.9) == "fell behind"
     assert ic.speedup_word(3.03) == "faster" and ic.speedup_word(1.043) == "only marginally faster"
     assert ic.speedup_word(1.0) == "no faster" and ic.speedup_word(0.8) == "no faster"
+    assert ic.first_generation_word(2.57 / 2.14) == "inflates" and ic.first_generation_word(1.01) == "hardly changes"
+    assert ic.network_word(0.952) == "almost entirely hidden" and ic.network_word(0.5) == "a real cost"
 
 
 def test_job_gpus_never_gives_a_gpu_less_than_one_sequence():
@@ -80,6 +82,7 @@ def test_growth_with_and_without_the_first_generation(growth):
     )
     # counts computed from the data: own fits over 5 to 8 generations (P100 ... B300 is 8 chips)
     assert (growth.growth_min_points, growth.growth_max_points) == (5, 8)
+    assert growth.first_gen_flops_word == "inflates" and growth.flops_vs_hbm_word == "outgrew"
     assert growth.table["quantity"].to_list()[:5] == [ic.NVLINK, ic.PCIE, ic.INFINIBAND, ic.HBM, ic.FLOPS]
     assert (growth.table["points"] >= 5).all()
 

@@ -180,8 +180,7 @@ def bytes_per_flop_chart(r: H.BytesPerFlopResult) -> alt.Chart:
             "HBM: total bandwidth; NVLink: half the bidirectional per-GPU figure",
             f"FLOP/s: dense 16-bit ({r.bpf_first_gpu}: FP16 without tensor cores)",
         ],
-        width=520,
-    )
+    ).properties(width="container")
 
 
 def domain_table(r: H.DomainResult) -> gt.GT:

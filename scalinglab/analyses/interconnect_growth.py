@@ -86,9 +86,13 @@ def interconnect_bandwidths() -> pl.DataFrame:
             pl.col("generation"),
             pl.col("year").cast(pl.Float64),
             expr.alias("gb_s_per_direction"),
-            (pl.col("bandwidth").cast(pl.String).str.replace(r"\.0$", "") + " " + pl.col("unit") + ", " + pl.col("direction")).alias(
-                "as_quoted"
-            ),
+            (
+                pl.col("bandwidth").cast(pl.String).str.replace(r"\.0$", "")
+                + " "
+                + pl.col("unit")
+                + ", "
+                + pl.col("direction")
+            ).alias("as_quoted"),
             (~_planned()).alias("shipped"),
         )
         .sort("year", maintain_order=True)
@@ -242,6 +246,7 @@ class GrowthResult:
     flops_vs_hbm_word: str
     flops_vs_nvlink_word: str
     nvlink_vs_gholami_word: str
+    first_gen_flops_word: str
 
 
 def outgrow_word(ratio: float, tolerance: float = 0.05) -> str:
@@ -254,6 +259,18 @@ def outgrow_word(ratio: float, tolerance: float = 0.05) -> str:
     if ratio < 1.0 - tolerance:
         return "fell behind"
     return "kept pace with"
+
+
+def first_generation_word(ratio: float, tolerance: float = 0.05) -> str:
+    """How the first generation moves a rate: ``ratio`` = rate with it / rate without it.
+
+    ``"inflates"`` above 1 + tolerance, ``"deflates"`` below 1 - tolerance, else ``"hardly changes"``.
+    """
+    if ratio > 1.0 + tolerance:
+        return "inflates"
+    if ratio < 1.0 - tolerance:
+        return "deflates"
+    return "hardly changes"
 
 
 def growth(confidence_level: float = 0.95) -> GrowthResult:
@@ -351,6 +368,7 @@ def growth(confidence_level: float = 0.95) -> GrowthResult:
         flops_over_nvlink_no_first_x_per_2y=r_nvl2,
         flops_vs_hbm_word=outgrow_word(r_hbm2),
         flops_vs_nvlink_word=outgrow_word(r_nvl2),
+        first_gen_flops_word=first_generation_word(f_all[FLOPS].factor_per(YEARS) / f_nf[FLOPS].factor_per(YEARS)),
         nvlink_vs_gholami_word=outgrow_word(f_nf[NVLINK].factor_per(YEARS) / anchors["ic"]),
         **kw,
     )

@@ -139,9 +139,13 @@ def nvlink_domains() -> DomainResult:
         .join(specs, on="gpu", how="left")
         .with_columns(
             (pl.col("gpus") * pl.col("per_gpu_gb_s_bidir") / 1e3).alias("aggregate_tb_s_bidir"),
-            (pl.col("bandwidth").cast(pl.String).str.replace(r"\.0$", "") + " " + pl.col("unit") + ", " + pl.col("direction")).alias(
-                "as_quoted"
-            ),
+            (
+                pl.col("bandwidth").cast(pl.String).str.replace(r"\.0$", "")
+                + " "
+                + pl.col("unit")
+                + ", "
+                + pl.col("direction")
+            ).alias("as_quoted"),
         )
         .sort(["year", "gpus"], maintain_order=True)
     )

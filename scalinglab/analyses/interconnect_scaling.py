@@ -56,6 +56,7 @@ from scalinglab.analyses.interconnect_growth import (  # noqa: F401
     GrowthResult,
     bandwidth_points,
     epoch_accelerators,
+    first_generation_word,
     gpu_generations,
     growth,
     interconnect_bandwidths,
