@@ -80,7 +80,8 @@ def test_defaults_glue_the_headline_numbers(defaults_run):
     assert g["tree_ring_crossover_bytes"] == pytest.approx(C.tree_ring_crossover_bytes(d.n_gpus, *up))
     # the story the prose tells with the defaults
     assert g["in_network_allreduce_ms"] < g["hierarchical_sharp_allreduce_ms"] < g["hierarchical_allreduce_ms"]
-    assert g["ring_allreduce_ms"] < g["tree_allreduce_ms"]  # 1 GiB is above the crossover
+    # 1 GiB is below the crossover at 4608 GPUs: recursive doubling is faster there
+    assert g["tree_allreduce_ms"] < g["ring_allreduce_ms"] and GIB < g["tree_ring_crossover_bytes"]
     assert 0 < g["scaling_efficiency_nvl8"] <= g["scaling_efficiency_nvl8_sharp"] <= 1
     assert g["scaling_efficiency_nvl8"] <= g["scaling_efficiency_nvl72"] <= 1
     assert g["dense_flops_growth_x_per_2y"] > g["hbm_bandwidth_growth_x_per_2y"] > 1
