@@ -141,6 +141,7 @@ def test_collectives_at_the_defaults_by_hand(defaults):
     assert r.hierarchical_sharp_allreduce_ms == pytest.approx((inner + sharp_across) * 1e3, rel=1e-12)
     assert r.sharp_speedup_x == pytest.approx((inner + ring_across) / (inner + sharp_across), rel=1e-12)
     assert r.message_size_text == "1 GiB" and r.message_size_gib == 1.0
+    assert r.faster_flat_algorithm == "recursive doubling"  # 1 GiB is below the crossover at 4608 GPUs
     assert r.table["busbw_gb_s"].null_count() == 1  # the in-network bound only
 
 
@@ -158,7 +159,7 @@ def test_alternative_parameter_set_reproduces_the_recorded_collectives():
         "ring_algbw_gb_s",
     ):
         assert getattr(r, k) == pytest.approx(gold[k], rel=1e-12), k
-    assert r.message_size_text == "256 MiB"
+    assert r.message_size_text == "256 MiB" and r.faster_flat_algorithm == "recursive doubling"
     dp = ic.data_parallel(p)
     assert dp.tokens_per_gpu == pytest.approx(18432) and dp.nvl576_job_gpus == 1152 and dp.nvl72_job_gpus == 1008
 

@@ -141,6 +141,7 @@ class CollectivesResult:
     tree_ring_crossover_mb: float
     ring_busbw_gb_s: float
     ring_algbw_gb_s: float
+    faster_flat_algorithm: str
 
 
 def collectives(p: Any) -> CollectivesResult:
@@ -240,6 +241,7 @@ def collectives(p: Any) -> CollectivesResult:
         tree_ring_crossover_mb=crossover / 1e6,
         ring_busbw_gb_s=C.busbw_gb_s("allreduce", n, ring, g),
         ring_algbw_gb_s=C.algbw_gb_s(n, ring),
+        faster_flat_algorithm="recursive doubling" if tree < ring else "the ring",
     )
 
 
