@@ -15,6 +15,11 @@ from scalinglab.analyses import interconnect_hardware as H
 from scalinglab.analyses import interconnect_network as N
 
 _LOG = alt.Scale(type="log")
+
+
+def _finish(chart, title: str, source: str, **kw):
+    """:func:`scalinglab.charts.finish`, then fill the width of the page (phones included)."""
+    return charts.finish(chart, title, source, **kw).properties(width="container")
 _GPUS_X = alt.X(
     "gpus:Q", title="GPUs (count), log scale", scale=alt.Scale(type="log", base=2), axis=alt.Axis(format=",d")
 )
@@ -56,7 +61,7 @@ def bandwidth_chart(r: G.GrowthResult) -> alt.LayerChart:
             tooltip=["series:N", alt.Tooltip("x_per_2y:Q", title="fitted growth (x per 2 years)", format=".2f")],
         )
     )
-    return charts.finish(
+    return _finish(
         pts + planned + fitted,
         "Link and memory bandwidth by generation",
         f"{G.LINKS}; {G.SPECS}",
@@ -118,7 +123,7 @@ def growth_rate_chart(r: G.GrowthResult) -> alt.LayerChart:
             ],
         )
     )
-    return charts.finish(
+    return _finish(
         bars + dots + gh,
         "Fitted growth per two years against Gholami et al.",
         f"{G.LINKS}; {G.SPECS}; {G.EPOCH}; {G.GHOLAMI}",
@@ -160,7 +165,7 @@ def growth_table(r: G.GrowthResult) -> gt.GT:
 
 def bytes_per_flop_chart(r: H.BytesPerFlopResult) -> alt.Chart:
     """HBM and NVLink bytes per dense 16-bit FLOP by GPU generation (log)."""
-    return charts.finish(
+    return _finish(
         alt.Chart(r.frame)
         .mark_line(point=True)
         .encode(
@@ -180,7 +185,7 @@ def bytes_per_flop_chart(r: H.BytesPerFlopResult) -> alt.Chart:
             "HBM: total bandwidth; NVLink: half the bidirectional per-GPU figure",
             f"FLOP/s: dense 16-bit ({r.bpf_first_gpu}: FP16 without tensor cores)",
         ],
-    ).properties(width="container")
+    )
 
 
 def domain_table(r: H.DomainResult) -> gt.GT:
@@ -255,7 +260,7 @@ def allreduce_chart(r: N.CollectivesResult, up: tuple[float, float], out: tuple[
             tooltip=["what:N", alt.Tooltip("bytes:Q", format=".4s")],
         )
     )
-    return charts.finish(
+    return _finish(
         lines + rules,
         f"All-reduce over {r.n_gpus:,} GPUs: time against message size",
         N.MODEL,
@@ -272,7 +277,7 @@ def busbw_chart(r: N.CollectivesResult, up: tuple[float, float]) -> alt.LayerCha
         .mark_rule(color=charts.MUTED, strokeDash=[2, 2])
         .encode(y=y, tooltip=["what:N", "gb_s:Q"])
     )
-    return charts.finish(
+    return _finish(
         alt.Chart(r.bandwidths)
         .mark_line()
         .encode(
@@ -326,7 +331,7 @@ def dp_domain_chart(r: N.DataParallelResult, p) -> alt.LayerChart:
             tooltip=_dp_tip(),
         )
     )
-    return charts.finish(
+    return _finish(
         lines + _job_rule(p.n_gpus),
         f"Data-parallel scaling, {p.model_params_billion:g}B model on {p.gpu}: NVLink domain size",
         N.MODEL,
@@ -341,7 +346,7 @@ def dp_domain_chart(r: N.DataParallelResult, p) -> alt.LayerChart:
 
 def dp_infiniband_chart(r: N.DataParallelResult, p) -> alt.LayerChart:
     """Scaling efficiency against GPU count for each InfiniBand generation at the chosen domain size."""
-    return charts.finish(
+    return _finish(
         alt.Chart(r.ib_curves)
         .mark_line(point=True)
         .encode(
@@ -387,7 +392,7 @@ def dp_jobs_table(r: N.DataParallelResult) -> gt.GT:
 
 def tp_chart(r: D.TensorParallelResult, p) -> alt.Chart:
     """Time per generated token against tensor-parallel degree."""
-    return charts.finish(
+    return _finish(
         alt.Chart(r.frame)
         .mark_line(point=True)
         .encode(
