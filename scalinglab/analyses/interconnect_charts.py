@@ -20,6 +20,8 @@ _LOG = alt.Scale(type="log")
 def _finish(chart, title: str, source: str, **kw):
     """:func:`scalinglab.charts.finish`, then fill the width of the page (phones included)."""
     return charts.finish(chart, title, source, **kw).properties(width="container")
+
+
 _GPUS_X = alt.X(
     "gpus:Q", title="GPUs (count), log scale", scale=alt.Scale(type="log", base=2), axis=alt.Axis(format=",d")
 )
@@ -243,7 +245,7 @@ def allreduce_chart(r: N.CollectivesResult, up: tuple[float, float], out: tuple[
         .encode(
             x=_BYTES_X,
             y=alt.Y("time_ms:Q", title="All-reduce time (ms), log scale", scale=_LOG),
-            color=alt.Color("algorithm:N", title="Algorithm (network)", sort=order),
+            color=alt.Color("algorithm:N", title="Algorithm (network)", sort=order, legend=alt.Legend(columns=1)),
             strokeDash=alt.StrokeDash("algorithm:N", sort=order, legend=None),
             tooltip=[
                 "algorithm:N",
@@ -283,7 +285,7 @@ def busbw_chart(r: N.CollectivesResult, up: tuple[float, float]) -> alt.LayerCha
         .encode(
             x=_BYTES_X,
             y=y,
-            color=alt.Color("curve:N", title="Curve"),
+            color=alt.Color("curve:N", title="Curve", legend=alt.Legend(columns=1)),
             tooltip=[
                 "curve:N",
                 alt.Tooltip("bytes:Q", format=".3s"),
@@ -326,7 +328,7 @@ def dp_domain_chart(r: N.DataParallelResult, p) -> alt.LayerChart:
         .encode(
             x=_GPUS_X,
             y=_EFF_Y,
-            color=alt.Color("system:N", title="Scale-up domain", sort=None),
+            color=alt.Color("system:N", title="Scale-up domain", sort=None, legend=alt.Legend(columns=1)),
             strokeDash=alt.StrokeDash("scaleout:N", title="Across domains", sort=["ring", "SHARP"]),
             tooltip=_dp_tip(),
         )
