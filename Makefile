@@ -22,6 +22,7 @@ SITE_DEPS := $(EXECUTED) $(shell find book -type f 2>/dev/null) _config.yml _toc
 ENV_STAMP := $(VENV)/.installed
 
 .PHONY: help book notebooks test test-fast lint lab lab-env clean env lock chromium run student check wheelhouse
+.PHONY: pdf linkcheck publish
 
 help:
 	@echo "make book   build the HTML book into _build/html (sets up .venv on first use)"
@@ -33,6 +34,9 @@ help:
 	@echo "make run CHAPTER=slug ARGS='-p name value ...'   rerun one chapter with new parameters"
 	@echo "make clean  remove built and executed outputs (keeps .venv and runs/)"
 	@echo "make lock   regenerate requirements*.txt from requirements*.in"
+	@echo "make pdf    the whole book as one PDF, _build/html/book.pdf (Chromium, offline)"
+	@echo "make linkcheck   check every internal link and anchor of the built site (offline)"
+	@echo "make publish     push _build/html to the gh-pages branch of REMOTE (default origin) with ghp-import"
 
 env: $(ENV_STAMP)
 
@@ -120,3 +124,25 @@ lock:
 
 clean:
 	rm -rf _build executed
+
+# ---- publishing (pub) ----------------------------------------------------------------------
+PDF := _build/html/book.pdf
+REMOTE ?= origin
+
+pdf: book chromium
+	@$(MAKE) --no-print-directory $(PDF)
+
+$(PDF): _build/html/index.html | $(ENV_STAMP)
+	@echo "printing the PDF"
+	@$(PY) -m scalinglab.book.pdf _build/html $@ > /dev/null
+
+linkcheck: pdf
+	@$(PY) -m scalinglab.book.linkcheck _build/html
+
+test: pdf
+
+publish: linkcheck
+	@echo "publishing _build/html to $(REMOTE) gh-pages"
+	@$(VENV)/bin/ghp-import --no-jekyll --push --force --remote $(REMOTE) --branch gh-pages \
+		--message "Publish the book from $$(git rev-parse --short HEAD)" _build/html
+_build/html/index.html: scalinglab/charts/embed.js

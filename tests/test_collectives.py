@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from scalinglab.models import collectives as C
 from scalinglab.errors import ParameterError
+from scalinglab.models import collectives as C
+from scalinglab.models import parallelism as P
+from scalinglab.models import vega_expr as V
 
 GIB = 2**30
 
@@ -192,8 +194,13 @@ def test_more_bandwidth_or_less_latency_never_slower(n, p, bw, bw2, lat, lat2):
 
 @settings(max_examples=200)
 @given(
-    n=sizes, q=st.integers(1, 64), d=st.sampled_from([1, 2, 4, 8, 72]),
-    bw=bandwidths, bw2=bandwidths, lat=latencies, lat2=latencies,
+    n=sizes,
+    q=st.integers(1, 64),
+    d=st.sampled_from([1, 2, 4, 8, 72]),
+    bw=bandwidths,
+    bw2=bandwidths,
+    lat=latencies,
+    lat2=latencies,
 )
 def test_hierarchical_monotone_in_every_link(n, q, d, bw, bw2, lat, lat2):
     p = q * d
@@ -226,19 +233,26 @@ def test_in_network_never_slower_than_ring(n, p, bw, lat):
 
 @settings(max_examples=200)
 @given(
-    params=st.floats(1e6, 2e12), bpp=st.sampled_from([2, 4]), tokens=st.floats(1e4, 1e8),
-    k=st.integers(0, 10), dom=st.sampled_from([8, 72, 576]), peak=st.floats(1e12, 5e15),
-    mfu=st.floats(0.01, 1.0), overlap=st.floats(0.0, 1.0), bw_out=bandwidths, lat_out=latencies,
+    params=st.floats(1e6, 2e12),
+    bpp=st.sampled_from([2, 4]),
+    tokens=st.floats(1e4, 1e8),
+    k=st.integers(0, 10),
+    dom=st.sampled_from([8, 72, 576]),
+    peak=st.floats(1e12, 5e15),
+    mfu=st.floats(0.01, 1.0),
+    overlap=st.floats(0.0, 1.0),
+    bw_out=bandwidths,
+    lat_out=latencies,
 )
 def test_dp_efficiency_in_unit_interval(params, bpp, tokens, k, dom, peak, mfu, overlap, bw_out, lat_out):
     n_gpus = dom * 2**k
-    s = C.data_parallel_step(params, bpp, tokens, n_gpus, peak, mfu, overlap, dom, 900, 3, bw_out, lat_out)
+    s = P.data_parallel_step(params, bpp, tokens, n_gpus, peak, mfu, overlap, dom, 900, 3, bw_out, lat_out)
     assert 0 < s.efficiency <= 1
     assert s.step_s == pytest.approx(s.compute_s + s.exposed_comm_s, rel=1e-12)
     assert 0 <= s.exposed_comm_s <= s.comm_s
-    assert s.efficiency == pytest.approx(C.dp_scaling_efficiency(s.compute_s, s.step_s), rel=1e-12)
+    assert s.efficiency == pytest.approx(P.dp_scaling_efficiency(s.compute_s, s.step_s), rel=1e-12)
     # a faster scale-out network never lowers efficiency
-    s2 = C.data_parallel_step(params, bpp, tokens, n_gpus, peak, mfu, overlap, dom, 900, 3, bw_out * 2, lat_out)
+    s2 = P.data_parallel_step(params, bpp, tokens, n_gpus, peak, mfu, overlap, dom, 900, 3, bw_out * 2, lat_out)
     assert s2.efficiency >= s.efficiency
 
 
@@ -247,44 +261,44 @@ def test_dp_efficiency_in_unit_interval(params, bpp, tokens, k, dom, peak, mfu, 
 # ---------------------------------------------------------------------------
 def test_dp_compute_time_hand_case():
     # 7e9 params, 4M tokens, 64 GPUs at 989 TFLOP/s and 40% MFU
-    t = C.dp_compute_time_s(7e9, 4 * 2**20, 64, 989e12, 0.4)
+    t = P.dp_compute_time_s(7e9, 4 * 2**20, 64, 989e12, 0.4)
     assert t == pytest.approx(6 * 7e9 * 4194304 / (64 * 989e12 * 0.4), rel=1e-12)
     assert t == pytest.approx(6.9578, rel=1e-4)
     # strong scaling: twice the GPUs, half the compute time
-    assert C.dp_compute_time_s(7e9, 4 * 2**20, 128, 989e12, 0.4) == pytest.approx(t / 2, rel=1e-12)
+    assert P.dp_compute_time_s(7e9, 4 * 2**20, 128, 989e12, 0.4) == pytest.approx(t / 2, rel=1e-12)
 
 
 def test_dp_exposed_comm_both_branches():
-    assert C.dp_exposed_comm_s(3.0, 10.0, 0.5) == 0.0  # fully hidden
-    assert C.dp_exposed_comm_s(8.0, 10.0, 0.5) == pytest.approx(3.0)  # 8 - 5
-    assert C.dp_exposed_comm_s(8.0, 10.0, 0.0) == 8.0  # no overlap
-    assert C.dp_exposed_comm_s(8.0, 10.0, 1.0) == 0.0
+    assert P.dp_exposed_comm_s(3.0, 10.0, 0.5) == 0.0  # fully hidden
+    assert P.dp_exposed_comm_s(8.0, 10.0, 0.5) == pytest.approx(3.0)  # 8 - 5
+    assert P.dp_exposed_comm_s(8.0, 10.0, 0.0) == 8.0  # no overlap
+    assert P.dp_exposed_comm_s(8.0, 10.0, 1.0) == 0.0
 
 
 def test_dp_gradient_allreduce_domains():
     g = 70e9 * 2  # bf16 gradients of a 70B model
     # inside one 8-GPU node: flat NVLink ring
-    assert C.dp_gradient_allreduce_s(70e9, 2, 8, 8, 450, 5, 50, 5) == C.ring_allreduce_s(g, 8, 450, 5)
+    assert P.dp_gradient_allreduce_s(70e9, 2, 8, 8, 450, 5, 50, 5) == C.ring_allreduce_s(g, 8, 450, 5)
     # fewer GPUs than the domain: still one flat NVLink ring
-    assert C.dp_gradient_allreduce_s(70e9, 2, 4, 72, 900, 5, 50, 5) == C.ring_allreduce_s(g, 4, 900, 5)
+    assert P.dp_gradient_allreduce_s(70e9, 2, 4, 72, 900, 5, 50, 5) == C.ring_allreduce_s(g, 4, 900, 5)
     # across domains: hierarchical
-    assert C.dp_gradient_allreduce_s(70e9, 2, 64, 8, 450, 5, 50, 5) == C.hierarchical_allreduce_s(
+    assert P.dp_gradient_allreduce_s(70e9, 2, 64, 8, 450, 5, 50, 5) == C.hierarchical_allreduce_s(
         g, 64, 8, 450, 5, 50, 5
     )
-    assert C.dp_gradient_allreduce_s(70e9, 2, 1, 8, 450, 5, 50, 5) == 0.0
+    assert P.dp_gradient_allreduce_s(70e9, 2, 1, 8, 450, 5, 50, 5) == 0.0
     with pytest.raises(ParameterError, match="n_gpus"):
-        C.dp_gradient_allreduce_s(70e9, 2, 100, 72, 900, 5, 50, 5)
+        P.dp_gradient_allreduce_s(70e9, 2, 100, 72, 900, 5, 50, 5)
 
 
 def test_dp_step_hand_case():
-    s = C.data_parallel_step(7e9, 2, 4 * 2**20, 64, 989e12, 0.4, 0.5, 8, 450, 5, 50, 5)
+    s = P.data_parallel_step(7e9, 2, 4 * 2**20, 64, 989e12, 0.4, 0.5, 8, 450, 5, 50, 5)
     comm = C.hierarchical_allreduce_s(14e9, 64, 8, 450, 5, 50, 5)
     compute = 6 * 7e9 * 4194304 / (64 * 989e12 * 0.4)
     assert s.comm_s == pytest.approx(comm, rel=1e-12)
     assert s.exposed_comm_s == pytest.approx(max(0.0, comm - 0.5 * compute), rel=1e-12)
     assert s.efficiency == pytest.approx(compute / (compute + max(0.0, comm - 0.5 * compute)), rel=1e-12)
     # huge GPU count: communication dominates and efficiency falls well below 1
-    big = C.data_parallel_step(7e9, 2, 4 * 2**20, 8192, 989e12, 0.4, 0.0, 8, 450, 5, 50, 5)
+    big = P.data_parallel_step(7e9, 2, 4 * 2**20, 8192, 989e12, 0.4, 0.0, 8, 450, 5, 50, 5)
     assert big.efficiency < 0.5
 
 
@@ -292,23 +306,30 @@ def test_tp_allreduce_per_token_hand_case():
     msg = 1 * 8192 * 2
     ring = 14 * 5e-6 + 2 * (7 / 8) * msg / 450e9
     tree = 3 * (5e-6 + msg / 450e9)
-    args = dict(n_layers=80, hidden_size=8192, batch_size=1, bytes_per_activation=2, tp_degree=8,
-                bandwidth_gb_s=450, latency_us=5)
-    assert C.tp_allreduce_per_token_s(**args, algorithm="ring") == pytest.approx(160 * ring, rel=1e-12)
-    assert C.tp_allreduce_per_token_s(**args, algorithm="tree") == pytest.approx(160 * tree, rel=1e-12)
-    assert C.tp_allreduce_per_token_s(**args) == pytest.approx(160 * min(ring, tree), rel=1e-12)
-    assert C.tp_allreduce_per_token_s(**{**args, "tp_degree": 1}) == 0.0
-    degrees = C.tp_allreduce_per_token_s(**{**args, "tp_degree": np.array([1, 2, 4, 8])})
+    args = dict(
+        n_layers=80,
+        hidden_size=8192,
+        batch_size=1,
+        bytes_per_activation=2,
+        tp_degree=8,
+        bandwidth_gb_s=450,
+        latency_us=5,
+    )
+    assert P.tp_allreduce_per_token_s(**args, algorithm="ring") == pytest.approx(160 * ring, rel=1e-12)
+    assert P.tp_allreduce_per_token_s(**args, algorithm="tree") == pytest.approx(160 * tree, rel=1e-12)
+    assert P.tp_allreduce_per_token_s(**args) == pytest.approx(160 * min(ring, tree), rel=1e-12)
+    assert P.tp_allreduce_per_token_s(**{**args, "tp_degree": 1}) == 0.0
+    degrees = P.tp_allreduce_per_token_s(**{**args, "tp_degree": np.array([1, 2, 4, 8])})
     assert degrees[0] == 0 and np.all(np.diff(degrees) > 0)
     # across InfiniBand (50 GB/s, 10 us) is slower than NVLink
-    assert C.tp_allreduce_per_token_s(**{**args, "bandwidth_gb_s": 50, "latency_us": 10}) > C.tp_allreduce_per_token_s(
+    assert P.tp_allreduce_per_token_s(**{**args, "bandwidth_gb_s": 50, "latency_us": 10}) > P.tp_allreduce_per_token_s(
         **args
     )
 
 
 def test_tp_compute_and_weight_read():
-    assert C.tp_token_compute_s(70e9, 1, 8, 989e12, 0.5) == pytest.approx(2 * 70e9 / (8 * 989e12 * 0.5), rel=1e-12)
-    assert C.tp_token_weight_read_s(70e9, 2, 8, 3350) == pytest.approx(140e9 / (8 * 3350e9), rel=1e-12)
+    assert P.tp_token_compute_s(70e9, 1, 8, 989e12, 0.5) == pytest.approx(2 * 70e9 / (8 * 989e12 * 0.5), rel=1e-12)
+    assert P.tp_token_weight_read_s(70e9, 2, 8, 3350) == pytest.approx(140e9 / (8 * 3350e9), rel=1e-12)
 
 
 # ---------------------------------------------------------------------------
@@ -327,29 +348,29 @@ POINTS = [
 @pytest.mark.parametrize("n,p,bw,lat", POINTS)
 def test_vega_ring_and_tree_agree_with_python(n, p, bw, lat):
     vals = dict(msg_bytes=n, p=p, bw_gb_s=bw, lat_us=lat)
-    ring = C.eval_vega_expr(C.ring_allreduce_ms_vega_expr(), vals)
-    tree = C.eval_vega_expr(C.tree_allreduce_ms_vega_expr(), vals)
-    innet = C.eval_vega_expr(C.in_network_allreduce_ms_vega_expr(), vals)
+    ring = V.eval_vega_expr(V.ring_allreduce_ms_vega_expr(), vals)
+    tree = V.eval_vega_expr(V.tree_allreduce_ms_vega_expr(), vals)
+    innet = V.eval_vega_expr(V.in_network_allreduce_ms_vega_expr(), vals)
     assert ring == pytest.approx(C.ring_allreduce_s(n, p, bw, lat) * 1e3, rel=1e-12, abs=1e-15)
     assert tree == pytest.approx(C.tree_allreduce_s(n, p, bw, lat) * 1e3, rel=1e-12, abs=1e-15)
     assert innet == pytest.approx(C.in_network_allreduce_s(n, p, bw, lat) * 1e3, rel=1e-12, abs=1e-15)
 
 
 def test_vega_hand_case_and_datum_fields():
-    expr = C.ring_allreduce_ms_vega_expr(msg_bytes="datum.msg_bytes", p="n_gpus")
+    expr = V.ring_allreduce_ms_vega_expr(msg_bytes="datum.msg_bytes", p="n_gpus")
     assert "datum.msg_bytes" in expr and "n_gpus" in expr
-    got = C.eval_vega_expr(expr, {"datum.msg_bytes": np.array([0, GIB]), "n_gpus": 8, "bw_gb_s": 450, "lat_us": 0})
+    got = V.eval_vega_expr(expr, {"datum.msg_bytes": np.array([0, GIB]), "n_gpus": 8, "bw_gb_s": 450, "lat_us": 0})
     assert got[0] == 0 and got[1] == pytest.approx(4.176, rel=1e-3)
     # numbers can be baked in
-    assert C.eval_vega_expr(C.ring_allreduce_ms_vega_expr(p=8), dict(msg_bytes=GIB, bw_gb_s=450, lat_us=0)) == (
+    assert V.eval_vega_expr(V.ring_allreduce_ms_vega_expr(p=8), dict(msg_bytes=GIB, bw_gb_s=450, lat_us=0)) == (
         pytest.approx(4.17566, rel=1e-5)
     )
 
 
 def test_vega_expression_uses_only_plain_arithmetic():
     # the ring expression must run in any Vega version: + - * / ( ) and names only
-    assert set(C.ring_allreduce_ms_vega_expr()) <= set("0123456789.e+-*/() _abcdfghijklmnopqrstuvwxyz")
-    assert "**" not in C.ring_allreduce_ms_vega_expr() and "^" not in C.tree_allreduce_ms_vega_expr()
+    assert set(V.ring_allreduce_ms_vega_expr()) <= set("0123456789.e+-*/() _abcdfghijklmnopqrstuvwxyz")
+    assert "**" not in V.ring_allreduce_ms_vega_expr() and "^" not in V.tree_allreduce_ms_vega_expr()
 
 
 @pytest.mark.parametrize(
@@ -358,20 +379,20 @@ def test_vega_expression_uses_only_plain_arithmetic():
 )
 def test_vega_evaluator_rejects_non_vega_text(expr):
     with pytest.raises(ValueError):
-        C.eval_vega_expr(expr, {"p": 8})
+        V.eval_vega_expr(expr, {"p": 8})
 
 
 def test_vega_evaluator_functions():
-    assert C.eval_vega_expr("pow(2, 10) + max(1, 3, 2) - min(4, 5)", {}) == 1023
-    assert C.eval_vega_expr("log(8)/log(2)", {}) == pytest.approx(3.0, rel=1e-15)
-    assert C.eval_vega_expr("ceil(1.2) + floor(1.8) + LN2", {}) == pytest.approx(3 + math.log(2))
+    assert V.eval_vega_expr("pow(2, 10) + max(1, 3, 2) - min(4, 5)", {}) == 1023
+    assert V.eval_vega_expr("log(8)/log(2)", {}) == pytest.approx(3.0, rel=1e-15)
+    assert V.eval_vega_expr("ceil(1.2) + floor(1.8) + LN2", {}) == pytest.approx(3 + math.log(2))
 
 
 def test_vega_expr_argument_validation():
     with pytest.raises(ParameterError, match="msg_bytes"):
-        C.ring_allreduce_ms_vega_expr(msg_bytes="1+1")
+        V.ring_allreduce_ms_vega_expr(msg_bytes="1+1")
     with pytest.raises(ParameterError, match="p"):
-        C.ring_allreduce_ms_vega_expr(p=-8)
+        V.ring_allreduce_ms_vega_expr(p=-8)
 
 
 # ---------------------------------------------------------------------------
@@ -421,35 +442,110 @@ def test_hierarchical_bad_domain_names_scaleup_domain_size(domain):
 
 @pytest.mark.parametrize(
     "arg,value",
-    [("scaleup_bandwidth_gb_s", 0), ("scaleout_bandwidth_gb_s", -50), ("scaleup_latency_us", -1),
-     ("scaleout_latency_us", -1)],
+    [
+        ("scaleup_bandwidth_gb_s", 0),
+        ("scaleout_bandwidth_gb_s", -50),
+        ("scaleup_latency_us", -1),
+        ("scaleout_latency_us", -1),
+    ],
 )
 def test_hierarchical_link_validation(arg, value):
-    good = dict(n_bytes=GIB, p=64, domain_size=8, scaleup_bandwidth_gb_s=450, scaleup_latency_us=5,
-                scaleout_bandwidth_gb_s=50, scaleout_latency_us=5)
+    good = dict(
+        n_bytes=GIB,
+        p=64,
+        domain_size=8,
+        scaleup_bandwidth_gb_s=450,
+        scaleup_latency_us=5,
+        scaleout_bandwidth_gb_s=50,
+        scaleout_latency_us=5,
+    )
     with pytest.raises(ParameterError, match=arg):
         C.hierarchical_allreduce_s(**{**good, arg: value})
 
 
 @pytest.mark.parametrize(
     "arg,value",
-    [("mfu", 1.5), ("mfu", 0), ("overlap_fraction", -0.1), ("overlap_fraction", 1.01), ("n_gpus", 0),
-     ("params", 0), ("peak_flops", -1), ("tokens_per_step", 0), ("bytes_per_param", 0)],
+    [
+        ("mfu", 1.5),
+        ("mfu", 0),
+        ("overlap_fraction", -0.1),
+        ("overlap_fraction", 1.01),
+        ("n_gpus", 0),
+        ("params", 0),
+        ("peak_flops", -1),
+        ("tokens_per_step", 0),
+        ("bytes_per_param", 0),
+    ],
 )
 def test_data_parallel_validation(arg, value):
-    good = dict(params=7e9, bytes_per_param=2, tokens_per_step=2**22, n_gpus=64, peak_flops=989e12, mfu=0.4,
-                overlap_fraction=0.5, domain_size=8, scaleup_bandwidth_gb_s=450, scaleup_latency_us=5,
-                scaleout_bandwidth_gb_s=50, scaleout_latency_us=5)
+    good = dict(
+        params=7e9,
+        bytes_per_param=2,
+        tokens_per_step=2**22,
+        n_gpus=64,
+        peak_flops=989e12,
+        mfu=0.4,
+        overlap_fraction=0.5,
+        domain_size=8,
+        scaleup_bandwidth_gb_s=450,
+        scaleup_latency_us=5,
+        scaleout_bandwidth_gb_s=50,
+        scaleout_latency_us=5,
+    )
     with pytest.raises(ParameterError, match=f"'{arg}'"):
-        C.data_parallel_step(**{**good, arg: value})
+        P.data_parallel_step(**{**good, arg: value})
 
 
 def test_tp_validation():
-    args = dict(n_layers=80, hidden_size=8192, batch_size=1, bytes_per_activation=2, tp_degree=8,
-                bandwidth_gb_s=450, latency_us=5)
+    args = dict(
+        n_layers=80,
+        hidden_size=8192,
+        batch_size=1,
+        bytes_per_activation=2,
+        tp_degree=8,
+        bandwidth_gb_s=450,
+        latency_us=5,
+    )
     with pytest.raises(ParameterError, match="'tp_degree'"):
-        C.tp_allreduce_per_token_s(**{**args, "tp_degree": 0})
+        P.tp_allreduce_per_token_s(**{**args, "tp_degree": 0})
     with pytest.raises(ParameterError, match="'algorithm'"):
-        C.tp_allreduce_per_token_s(**args, algorithm="butterfly")
+        P.tp_allreduce_per_token_s(**args, algorithm="butterfly")
     with pytest.raises(ParameterError, match="'mfu'"):
-        C.tp_token_compute_s(70e9, 1, 8, 989e12, 1.5)
+        P.tp_token_compute_s(70e9, 1, 8, 989e12, 1.5)
+
+
+# ---------------------------------------------------------------------------
+# SHARP (in-network reduction) across NVLink domains
+# ---------------------------------------------------------------------------
+def test_sharp_across_domains_hand_case():
+    n = 2**30
+    inner = 2 * 7 / 8 * n / 450e9  # reduce-scatter + all-gather in 8-GPU domains, no latency
+    # 4 domains: ring across moves 2 (q-1)/q = 1.5 shards, SHARP one shard
+    assert C.hierarchical_allreduce_s(n, 32, 8, 450, 0, 50, 0) == pytest.approx(inner + 1.5 * n / 8 / 50e9, rel=1e-12)
+    assert C.hierarchical_in_network_allreduce_s(n, 32, 8, 450, 0, 50, 0) == pytest.approx(
+        inner + n / 8 / 50e9, rel=1e-12
+    )
+    # latency across: ring 2 (q-1) = 6 steps, SHARP 2 (up and down), at 8 us each
+    ring_lat = C.hierarchical_allreduce_s(n, 32, 8, 450, 0, 50, 8) - C.hierarchical_allreduce_s(n, 32, 8, 450, 0, 50, 0)
+    sharp_lat = C.hierarchical_in_network_allreduce_s(n, 32, 8, 450, 0, 50, 8) - C.hierarchical_in_network_allreduce_s(
+        n, 32, 8, 450, 0, 50, 0
+    )
+    assert ring_lat == pytest.approx(48e-6, rel=1e-9) and sharp_lat == pytest.approx(16e-6, rel=1e-9)
+
+
+def test_sharp_with_one_domain_is_the_scaleup_ring_and_rejects_bad_domains():
+    n = 2**30
+    assert C.hierarchical_in_network_allreduce_s(n, 8, 8, 450, 2, 50, 8) == C.ring_allreduce_s(n, 8, 450, 2)
+    with pytest.raises(ParameterError, match="scaleup_domain_size"):
+        C.hierarchical_in_network_allreduce_s(n, 16, 3, 450, 2, 50, 8)
+
+
+def test_data_parallel_step_with_sharp_across_domains():
+    # 8B model, BF16 gradients, 32 GPUs in 8-GPU domains: SHARP only changes the cross-domain step
+    args = (8e9, 2, 2**17, 32, 1e15, 0.5, 0.0, 8, 450, 0, 50, 0)
+    ring, sharp = P.data_parallel_step(*args), P.data_parallel_step(*args, scaleout_in_network=True)
+    n = 16e9
+    assert ring.comm_s == pytest.approx(2 * 7 / 8 * n / 450e9 + 1.5 * n / 8 / 50e9, rel=1e-12)
+    assert sharp.comm_s == pytest.approx(2 * 7 / 8 * n / 450e9 + n / 8 / 50e9, rel=1e-12)
+    assert sharp.compute_s == ring.compute_s == pytest.approx(6 * 8e9 * 2**17 / (32 * 1e15 * 0.5))
+    assert sharp.efficiency > ring.efficiency

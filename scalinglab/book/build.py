@@ -7,10 +7,15 @@
     the error, and exits 1 leaving any previous executed copy untouched.
 
 ``python -m scalinglab.book.build site``
-    Generates the offline runtimes (vega bundle, MathJax), builds the HTML with
+    Checks ``_config.yml`` and ``_toc.yml`` (a broken one stops the build with one line
+    naming the file, the key or line, and what is expected), generates the offline runtimes
+    (vega bundle, chart themes, MathJax), builds the HTML with
     ``jupyter-book build --all -W -n --keep-going`` into ``_build/staging`` and, only
     if that succeeds, swaps it into ``_build/html``; a failed build leaves the last
     good site in place.
+
+Each step prints at most one progress line (the Makefile prints it); the kernel's own
+"running over TCP without encryption" warning is silenced (kernel log level ERROR).
 """
 
 from __future__ import annotations
@@ -23,10 +28,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from scalinglab.book.bookconfig import BookConfigError, check as check_config
 from scalinglab.paths import BUILD_DIR, EXECUTED_DIR, REPO_ROOT, chapter_notebook
 
 GENERATED = BUILD_DIR / "generated"
 MATHJAX_SRC = REPO_ROOT / ".venv" / "npm" / "node_modules" / "mathjax" / "es5" / "tex-svg-full.js"
+#: Kernel arguments: ipykernel logs "Kernel is running over TCP without encryption" at WARNING on
+#: every start, into the user's terminal; ERROR keeps real kernel errors visible.
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 
 
 class NotebookFailed(RuntimeError):
@@ -79,7 +88,7 @@ def execute(slug: str, output: Path | None = None, parameters: dict[str, Any] | 
         try:
             pm.execute_notebook(str(src), str(tmp), parameters=parameters or {}, kernel_name="python3",
                                 progress_bar=False, cwd=scratch, execution_timeout=timeout_s,
-                                request_save_on_cell_execute=False)
+                                request_save_on_cell_execute=False, extra_arguments=KERNEL_ARGS)
         except Exception as exc:  # papermill raises PapermillExecutionError, DeadKernelError, timeouts
             msg = _describe_failure(slug, tmp, exc)
             if tmp.exists():
@@ -105,10 +114,12 @@ def _prepare_generated() -> None:
 def site(root: Path = REPO_ROOT, out: Path | None = None, build_dir: Path = BUILD_DIR) -> Path:
     """Build the HTML book and swap it into place; return the site folder.
 
-    Raises ``subprocess.CalledProcessError`` when Jupyter Book fails or warns (``-W``);
-    the previous site is left untouched in that case.
+    Raises :class:`~scalinglab.book.bookconfig.BookConfigError` for a broken ``_config.yml`` or
+    ``_toc.yml`` (before anything is built) and ``subprocess.CalledProcessError`` when Jupyter
+    Book fails or warns (``-W``); the previous site is left untouched in both cases.
     """
     out = Path(out) if out else build_dir / "html"
+    check_config(root)
     _prepare_generated()
     staging = Path(build_dir) / "staging"
     if staging.exists():
@@ -143,11 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if argv[0] == "execute":
-            out = execute(argv[1], Path(argv[2]) if len(argv) > 2 else None)
-            print(f"executed {argv[1]} -> {out.relative_to(REPO_ROOT) if out.is_relative_to(REPO_ROOT) else out}")
+            execute(argv[1], Path(argv[2]) if len(argv) > 2 else None)
         else:
-            print(f"site -> {site()}")
-    except NotebookFailed as exc:
+            site()
+    except (NotebookFailed, BookConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except subprocess.CalledProcessError as exc:

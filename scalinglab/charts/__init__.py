@@ -1,4 +1,4 @@
-"""Charts layer: the altair theme, chart checks and the offline vega runtime."""
+"""Charts layer: the altair theme and renderer, chart checks and helpers, tables, the offline vega runtime."""
 
 from scalinglab.charts.theme import (
     THEME_NAME,
@@ -31,3 +31,8 @@ __all__ = [
 from scalinglab.charts.tables import table  # noqa: E402
 
 __all__ += ["table"]
+from scalinglab.charts.helpers import UTC_DAY, log_positive, utc_date, utc_dates  # noqa: E402
+from scalinglab.charts.render import chart_id, write_chart_themes  # noqa: E402
+from scalinglab.charts.theme import DARK  # noqa: E402
+
+__all__ += ["UTC_DAY", "log_positive", "utc_date", "utc_dates", "chart_id", "write_chart_themes", "DARK"]

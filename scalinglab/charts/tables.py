@@ -2,10 +2,16 @@
 
 Every table a reader sees goes through :func:`table`: labels with units, numbers to meaningful
 digits, years as integers, missing values as an en dash with a footnote, and a source note.
+The table's element id is a hash of its title and data (great_tables otherwise draws a random
+id, so two builds differed), it scrolls inside its own box on a narrow screen, and it offers
+its rows as CSV (a ``data:`` link, so it works offline).
 """
 
 from __future__ import annotations
 
+import hashlib
+import html
+import urllib.parse
 from collections.abc import Mapping, Sequence
 
 import great_tables as gt
@@ -17,6 +23,31 @@ MISSING_NOTE = f"{EN_DASH} no value in the data or not applicable."
 
 def _is_year(name: str) -> bool:
     return name == "year" or name.endswith("_year") or name.startswith("year_")
+
+
+class BookTable(gt.GT):
+    """A great_tables ``GT`` that displays inside a scrolling box with a "Data (CSV)" link.
+
+    Every GT method returns a ``BookTable`` again, so chapter code can keep chaining
+    (``table(...).tab_spanner(...)``).
+    """
+
+    def csv(self) -> str:
+        """The rows as CSV, unformatted, with the data's column names."""
+        data = self._tbl_data
+        return data.write_csv() if isinstance(data, pl.DataFrame) else pl.from_pandas(data).write_csv()
+
+    def _repr_html_(self) -> str:
+        table_id = html.escape(str(self._options.table_id.value or "table"), quote=True)
+        href = "data:text/csv;charset=utf-8," + urllib.parse.quote(self.csv())
+        return (f'<div class="sl-table">{self.as_raw_html(make_page=False)}</div>'
+                f'<p class="sl-table-data"><a href="{href}" download="{table_id}.csv">Data (CSV)</a></p>')
+
+
+def table_id(title: str, df: pl.DataFrame) -> str:
+    """Deterministic element id of a table: ``sl-table-`` + 12 hex digits of sha256(title, CSV of ``df``)."""
+    digest = hashlib.sha256((title + "\n" + df.write_csv()).encode()).hexdigest()[:12]
+    return f"sl-table-{digest}"
 
 
 def table(
@@ -58,12 +89,13 @@ def table(
 
     Returns
     -------
-    great_tables.GT
-        Displays itself in a notebook.
+    BookTable
+        A great_tables ``GT`` with a deterministic id (:func:`table_id`); displays itself in a
+        notebook inside a scrolling box, followed by a "Data (CSV)" link.
     """
     labels = dict(labels or {})
     decimals = dict(decimals or {})
-    t = gt.GT(df).tab_header(title=title, subtitle=subtitle)
+    t = BookTable(df, id=table_id(title, df)).tab_header(title=title, subtitle=subtitle)
     years = [c for c in df.columns if _is_year(c) or c in integers]
     if years:
         t = t.fmt_integer(columns=years, use_seps=False)

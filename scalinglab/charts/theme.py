@@ -1,14 +1,15 @@
 """The book's one altair theme, chart helpers, and the offline vega runtime.
 
 Theme
-    Okabe-Ito colour-blind-safe palette (Wong, *Nature Methods* 8:441, 2011),
-    charts drawn on their own light card so they stay readable when the site is in
-    dark mode, axis titles that carry units, and export-only embed actions (no
-    "Open in Vega Editor" link to another host).
+    Okabe-Ito colour-blind-safe palette (Wong, *Nature Methods* 8:441, 2011), a light
+    card in the spec and a dark variant (:data:`DARK`) that the page swaps in when the
+    reader's site is in dark mode (see :mod:`scalinglab.charts.render`), axis titles that
+    carry units, and export-only embed actions (no "Open in Vega Editor" link to another host).
 
 Every chart in the book goes through :func:`finish`, which sets the title,
-an optional subtitle and the **source line**, and :func:`check_chart`, which
-rejects a chart without a title, axis titles, tooltips or a source.
+an optional subtitle and the **source line**, makes single-view and layered charts fill
+their container, and runs :func:`scalinglab.charts.checks.check_chart` (title, source,
+axis titles, tooltips, log axes, UTC dates, one legend per field).
 
 Offline runtime
     :func:`write_vega_runtime` bundles vega, vega-lite and vega-embed from the
@@ -23,6 +24,9 @@ from typing import Any
 
 import altair as alt
 
+from scalinglab.charts import render
+from scalinglab.charts.checks import check_chart
+
 THEME_NAME = "scalinglab"
 #: Okabe-Ito palette, in the order recommended for categorical data.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -31,6 +35,10 @@ MUTED = "#57606a"
 CARD = "#ffffff"
 GRID = "#d0d7de"
 WIDTH, HEIGHT = 560, 320
+#: The page-side code that embeds ``div.sl-chart`` outputs (appended to the vega runtime).
+EMBED_JS = Path(__file__).with_name("embed.js")
+#: Colours of the dark variant (GitHub dark-like, close to the site theme's dark surface).
+DARK = {"card": "#161b22", "text": "#e6edf3", "muted": "#9da7b3", "grid": "#30363d"}
 
 
 def _theme() -> dict[str, Any]:
@@ -67,11 +75,33 @@ def enable() -> None:
     Call once at the top of a chapter (``from scalinglab import charts; charts.enable()``).
     """
     alt.theme.enable(THEME_NAME)
-    alt.renderers.set_embed_options(actions={"export": True, "source": False, "compiled": False, "editor": False})
+    alt.renderers.enable(render.RENDERER_NAME)
     alt.data_transformers.disable_max_rows()
     from scalinglab.charts.frontend import inline_runtime
 
     inline_runtime()
+
+
+def _faceted(spec: dict) -> bool:
+    """True when a chart facets by row/column (Vega-Lite cannot size those to the container)."""
+    layers = [spec, *spec.get("layer", [])]
+    return "facet" in spec or any(k in lay.get("encoding", {}) for lay in layers for k in ("row", "column", "facet"))
+
+
+BAND_PX = 24
+
+
+def _discrete_y_bands(spec: dict) -> int:
+    """Distinct values of a nominal/ordinal y field (0 when y is continuous or absent)."""
+    from scalinglab.charts.checks import _units, _values
+
+    best = 0
+    for unit, enc, data in _units(spec):
+        y = enc.get("y")
+        if isinstance(y, dict) and y.get("type") in {"nominal", "ordinal"} and y.get("field"):
+            values = {str(r.get(y["field"])) for r in _values(spec, data)}
+            best = max(best, len(values))
+    return best
 
 
 def finish(chart: alt.TopLevelMixin, title: str, source: str, subtitle: str | list[str] | None = None,
@@ -79,14 +109,22 @@ def finish(chart: alt.TopLevelMixin, title: str, source: str, subtitle: str | li
     """Set title, subtitle and the source line (last subtitle line), then check the chart.
 
     ``source`` names the dataset, e.g. ``"Karl Rupp, microprocessor-trend-data (CC BY 4.0)"``.
-    Returns the chart; raises ``ValueError`` from :func:`check_chart` when it lacks
-    axis titles or tooltips.
+    Single-view and layered charts without an explicit ``width`` fill their container
+    (``width="container"``), so they fit a 390-px phone as well as a desktop column.
+    Returns the chart; raises ``ValueError`` listing the problems :func:`check_chart` finds.
     """
     lines = [] if subtitle is None else ([subtitle] if isinstance(subtitle, str) else list(subtitle))
     lines.append(f"Source: {source}")
     props: dict[str, Any] = {"title": alt.TitleParams(text=title, subtitle=lines)}
     if width is not None:
         props["width"] = width
+    elif isinstance(chart, (alt.Chart, alt.LayerChart)) and not _faceted(spec := chart.to_dict(validate=False)):
+        props["width"] = "container"
+        props["autosize"] = alt.AutoSizeParams(type="fit-x", contains="padding")
+        bands = _discrete_y_bands(spec)
+        if bands and height is None:
+            # Vega-Lite warns "Dropping fit-y" for a container width over a discrete (step) height.
+            props["height"] = max(80, BAND_PX * bands)
     if height is not None:
         props["height"] = height
     chart = chart.properties(**props)
@@ -96,59 +134,18 @@ def finish(chart: alt.TopLevelMixin, title: str, source: str, subtitle: str | li
     return chart
 
 
-def _walk_units(spec: dict) -> list[dict]:
-    """All unit (single-view) specs inside a layered / concatenated / faceted spec."""
-    out = []
-    if "mark" in spec:
-        out.append(spec)
-    for key in ("layer", "hconcat", "vconcat", "concat"):
-        for sub in spec.get(key, []):
-            out.extend(_walk_units(sub))
-    if "spec" in spec:
-        out.extend(_walk_units(spec["spec"]))
-    return out
-
-
-def check_chart(spec: dict) -> list[str]:
-    """Problems that keep a Vega-Lite spec (dict) from meeting the book's chart rules.
-
-    Rules: a title and a ``Source:`` subtitle line at the top level; every
-    positional x/y encoding with a field has an axis title (``title`` set, or
-    ``axis: null``); at least one view carries a tooltip. Returns a list of messages
-    (empty when the chart is fine).
-    """
-    problems = []
-    title = spec.get("title")
-    if not title:
-        problems.append("no title")
-    else:
-        sub = title.get("subtitle") if isinstance(title, dict) else None
-        sub = [sub] if isinstance(sub, str) else (sub or [])
-        if not any(str(s).startswith("Source:") for s in sub):
-            problems.append("no 'Source:' line")
-    units = _walk_units(spec)
-    has_tooltip = False
-    for u in units:
-        enc = u.get("encoding", {})
-        if "tooltip" in enc or (isinstance(u.get("mark"), dict) and u["mark"].get("tooltip")):
-            has_tooltip = True
-        for ch in ("x", "y"):
-            e = enc.get(ch)
-            if isinstance(e, dict) and ("field" in e or "aggregate" in e) and "title" not in e and e.get("axis", {}) is not None:
-                problems.append(f"{ch} encoding of field {e.get('field')!r} has no axis title")
-    if not has_tooltip:
-        problems.append("no tooltip")
-    return problems
-
-
 def vega_runtime_header() -> str:
-    """First line of the generated runtime: the bundled versions and the generator's version."""
+    """First line of the generated runtime: the bundled versions, the generator's version and a hash of
+    the book's chart embedding code (``embed.js`` and the dark theme), so a change to either regenerates it."""
+    import hashlib
+
     import vl_convert as vlc
 
     vl_minor = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
+    ours = hashlib.sha256((EMBED_JS.read_text(encoding="utf-8") + render.themes_js()).encode()).hexdigest()[:12]
     return (f"/* vega {vlc.get_vega_version()}, vega-lite {vl_minor}, vega-embed {vlc.get_vega_embed_version()}; "
-            f"altair {alt.__version__}; generated by scalinglab.charts from vl-convert-python {vlc.__version__}. "
-            "Do not edit. */\n")
+            f"altair {alt.__version__}; generated by scalinglab.charts from vl-convert-python {vlc.__version__}; "
+            f"embed {ours}. Do not edit. */\n")
 
 
 def write_vega_runtime(path: Path, force: bool = False) -> Path:
@@ -157,7 +154,9 @@ def write_vega_runtime(path: Path, force: bool = False) -> Path:
     Generated from the pinned ``vl-convert-python`` for the Vega-Lite version that
     the pinned altair targets; wrapped in a function scope, it exposes only
     ``window.vegaEmbed`` (and ``vega``/``vegaLite``) and sets ``window.VEGA_DEBUG`` so
-    altair's HTML output skips its CDN loader. An existing file generated for the
+    altair's HTML output skips its CDN loader. Followed by the book's dark chart theme and
+    ``embed.js``, which embeds every ``div.sl-chart`` (see :mod:`scalinglab.charts.render`), so any
+    page that loads this one script (the site, ``scalinglab run`` pages) draws the book's charts. An existing file generated for the
     same versions is kept (bundling takes about 1.5 s) unless ``force``. Returns ``path``.
     """
     import vl_convert as vlc
@@ -177,6 +176,7 @@ def write_vega_runtime(path: Path, force: bool = False) -> Path:
     bundle = vlc.javascript_bundle(snippet, vl_version=f"v{vl_minor}")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(header + "(function(){\n" + bundle + "\n})();\n", encoding="utf-8")
+    tmp.write_text(header + "(function(){\n" + bundle + "\n})();\n" + render.themes_js()
+                   + EMBED_JS.read_text(encoding="utf-8"), encoding="utf-8")
     tmp.replace(path)
     return path

@@ -32,10 +32,12 @@ Formulas and sources
 * two-level all-reduce: reduce-scatter in the NVLink domain, all-reduce across
   domains, all-gather in the domain (the structure of NCCL's hierarchical
   algorithms and of Horovod's hierarchical all-reduce).
-* training compute 6 N D FLOPs (Kaplan et al. 2020, arXiv:2001.08361, sec. 2.1);
-  inference 2 N FLOPs per token (same source).
-* tensor parallelism: two all-reduces per transformer layer in the forward pass
-  (Shoeybi et al., Megatron-LM, arXiv:1909.08053, sec. 3).
+* two-level all-reduce with in-network reduction across domains (InfiniBand SHARP,
+  Graham et al., COMHPC 2016): step 2 becomes 2 alpha_out + (n/d)/B_out.
+
+Data-parallel and tensor-parallel step models built on these live in
+:mod:`scalinglab.models.parallelism`; the Vega expression texts of the in-page explorer
+in :mod:`scalinglab.models.vega_expr`.
 
 Sizes are not rounded to whole packets or chunks, protocol overheads (NCCL's
 LL/LL128/Simple) are ignored, and log2(p) is used as a real number (exact at the
@@ -43,12 +45,6 @@ powers of two the book uses).
 """
 
 from __future__ import annotations
-
-import functools
-import math
-import re
-from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
@@ -102,7 +98,7 @@ def _fraction(name: str, value, lo_open: bool) -> np.ndarray:
 
 
 def _out(x: np.ndarray):
-    """float for a 0-d result, the array otherwise."""
+    """Float for a 0-d result, the array otherwise."""
     x = np.asarray(x, dtype=float)
     return float(x) if x.ndim == 0 else x
 
@@ -304,16 +300,25 @@ def _check_domain(domain_size, p) -> np.ndarray:
     d = _arr("scaleup_domain_size", domain_size)
     if np.any(d < 1) or np.any(d != np.floor(d)) or np.any(d > p) or np.any(np.mod(p, d) != 0):
         raise ParameterError(
-            "scaleup_domain_size", domain_size, f"an integer >= 1 that divides p = {p.tolist()!r} (and is <= p)",
+            "scaleup_domain_size",
+            domain_size,
+            f"an integer >= 1 that divides p = {p.tolist()!r} (and is <= p)",
             hint="argument domain_size",
         )
     return d
 
 
-def _hierarchical(n, p, d, bw_up, a_up, bw_out, a_out):
+#: Latency steps of an in-network (switch) reduction: up to the switch tree and back down.
+IN_NETWORK_LATENCY_STEPS = 2.0
+
+
+def _hierarchical(n, p, d, bw_up, a_up, bw_out, a_out, in_network=False):
     q = p / d  # number of domains
     inner = _ring_half(n, d, bw_up, a_up)  # reduce-scatter of n in the domain: each GPU keeps n/d
-    outer = _ring_allreduce(n / d, q, bw_out, a_out)  # ring over the q domains, n/d per GPU
+    if in_network:  # the switches reduce the n/d shards of the q domains (SHARP); nothing to do for q = 1
+        outer = np.where(q > 1, _in_network(n / d, bw_out, a_out, IN_NETWORK_LATENCY_STEPS), 0.0)
+    else:
+        outer = _ring_allreduce(n / d, q, bw_out, a_out)  # ring over the q domains, n/d per GPU
     return inner + outer + inner  # + all-gather of n in the domain
 
 
@@ -354,309 +359,35 @@ def hierarchical_allreduce_s(
     return _out(_hierarchical(n, p, d, bw_up, a_up, bw_out, a_out))
 
 
-# ---------------------------------------------------------------------------
-# data-parallel training step
-# ---------------------------------------------------------------------------
-def dp_compute_time_s(params, tokens_per_step, n_gpus, peak_flops, mfu):
-    """Compute time of one training step, 6 N D / (n_gpus peak mfu), seconds.
-
-    ``params`` N (count), ``tokens_per_step`` D = the **global** batch in tokens
-    (held fixed while n_gpus grows: strong scaling), ``peak_flops`` dense FLOP/s
-    per GPU, ``mfu`` model FLOPs utilisation in (0, 1]. 6 N D: forward 2 N D plus
-    backward 4 N D (Kaplan et al. 2020, sec. 2.1).
-    """
-    N = _positive("params", params)
-    D = _positive("tokens_per_step", tokens_per_step)
-    g = _count("n_gpus", n_gpus, 1)
-    peak = _positive("peak_flops", peak_flops)
-    u = _fraction("mfu", mfu, lo_open=True)
-    return _out(6.0 * N * D / (g * peak * u))
-
-
-def dp_exposed_comm_s(comm_s, compute_s, overlap_fraction):
-    """Communication left on the critical path, max(0, comm - overlap_fraction * compute), s.
-
-    ``overlap_fraction`` in [0, 1] is the share of the compute time during which
-    the gradient all-reduce can run concurrently (bucketed all-reduce during the
-    backward pass, as in PyTorch DDP; Li et al., VLDB 13(12), 2020). 0: nothing
-    hidden; 1: communication up to the whole compute time is hidden.
-    """
-    c = _nonnegative("comm_s", comm_s)
-    t = _nonnegative("compute_s", compute_s)
-    f = _fraction("overlap_fraction", overlap_fraction, lo_open=False)
-    return _out(np.maximum(0.0, c - f * t))
-
-
-def dp_gradient_allreduce_s(
-    params,
-    bytes_per_param,
-    n_gpus,
+def hierarchical_in_network_allreduce_s(
+    n_bytes,
+    p,
     domain_size,
     scaleup_bandwidth_gb_s,
     scaleup_latency_us,
     scaleout_bandwidth_gb_s,
     scaleout_latency_us,
 ):
-    """Gradient all-reduce of params * bytes_per_param bytes over n_gpus, seconds.
+    """Two-level all-reduce with the scale-out step reduced in the switches (InfiniBand SHARP), seconds.
 
-    The job fills NVLink domains of ``domain_size`` GPUs: with n_gpus <= domain_size
-    it is a flat ring on the scale-up link; otherwise n_gpus must be a multiple
-    of domain_size (``ParameterError`` naming ``n_gpus``) and the cost is
-    :func:`hierarchical_allreduce_s`. One GPU communicates nothing (0 s).
+    Steps 1 and 3 as in :func:`hierarchical_allreduce_s` (ring reduce-scatter and all-gather of n in
+    each NVLink domain). Step 2, the all-reduce of each GPU's n/d shard across the q = p/d domains,
+    is done by the scale-out switches: each GPU sends its shard up once and receives the reduced
+    shard once, 2 alpha_out + (n/d)/B_out, independent of q (Graham et al., "Scalable Hierarchical
+    Aggregation Protocol (SHArP)", COMHPC 2016; the same assumption as
+    :func:`in_network_allreduce_s`). With one domain (q = 1) step 2 is skipped and the result
+    equals the ring on the scale-up link.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`hierarchical_allreduce_s`.
     """
-    n = _positive("params", params) * _positive("bytes_per_param", bytes_per_param)
-    g = _count("n_gpus", n_gpus, 1)
-    dom = _count("scaleup_domain_size", domain_size, 1)
+    n = _nonnegative("n_bytes", n_bytes)
+    p = _count("p", p, 2)
+    d = _check_domain(domain_size, p)
     bw_up, a_up = _link(scaleup_bandwidth_gb_s, scaleup_latency_us, "scaleup_bandwidth_gb_s", "scaleup_latency_us")
     bw_out, a_out = _link(
         scaleout_bandwidth_gb_s, scaleout_latency_us, "scaleout_bandwidth_gb_s", "scaleout_latency_us"
     )
-    d = np.minimum(dom, g)  # GPUs of the job per domain
-    if np.any(np.mod(g, d) != 0):
-        raise ParameterError("n_gpus", n_gpus, f"a multiple of the domain size {domain_size!r} when larger than it")
-    # p = 1 makes every ring term zero, so a single GPU costs 0 s
-    return _out(_hierarchical(n, g, d, bw_up, a_up, bw_out, a_out))
-
-
-def dp_scaling_efficiency(compute_s, step_s):
-    """Ideal time / actual time = compute_s / step_s, in (0, 1].
-
-    The ideal step on n GPUs is the one-GPU time divided by n, which is the
-    compute time alone (strong scaling, fixed global batch).
-    """
-    c = _positive("compute_s", compute_s)
-    s = _positive("step_s", step_s)
-    if np.any(s < c):
-        raise ParameterError("step_s", step_s, "at least compute_s")
-    return _out(c / s)
-
-
-@dataclass(frozen=True)
-class DataParallelStep:
-    """One data-parallel training step (all times in seconds; arrays if inputs were)."""
-
-    compute_s: float | np.ndarray
-    comm_s: float | np.ndarray
-    exposed_comm_s: float | np.ndarray
-    step_s: float | np.ndarray
-    efficiency: float | np.ndarray
-
-
-def data_parallel_step(
-    params,
-    bytes_per_param,
-    tokens_per_step,
-    n_gpus,
-    peak_flops,
-    mfu,
-    overlap_fraction,
-    domain_size,
-    scaleup_bandwidth_gb_s,
-    scaleup_latency_us,
-    scaleout_bandwidth_gb_s,
-    scaleout_latency_us,
-) -> DataParallelStep:
-    """Step time and scaling efficiency of data-parallel training (strong scaling).
-
-    step = compute + max(0, comm - overlap_fraction * compute), with compute from
-    :func:`dp_compute_time_s` and comm from :func:`dp_gradient_allreduce_s`;
-    efficiency = compute / step in (0, 1]. Optimizer time, pipeline bubbles and
-    ZeRO/FSDP sharding are not modelled.
-    """
-    compute = dp_compute_time_s(params, tokens_per_step, n_gpus, peak_flops, mfu)
-    comm = dp_gradient_allreduce_s(
-        params, bytes_per_param, n_gpus, domain_size,
-        scaleup_bandwidth_gb_s, scaleup_latency_us, scaleout_bandwidth_gb_s, scaleout_latency_us,
-    )
-    exposed = dp_exposed_comm_s(comm, compute, overlap_fraction)
-    step = np.asarray(compute) + np.asarray(exposed)
-    return DataParallelStep(
-        compute_s=compute, comm_s=comm, exposed_comm_s=exposed, step_s=_out(step),
-        efficiency=_out(np.asarray(compute) / step),
-    )
-
-
-# ---------------------------------------------------------------------------
-# tensor-parallel inference (decode)
-# ---------------------------------------------------------------------------
-_TP_ALGORITHMS = ("ring", "tree", "best", "in_network")
-
-
-def tp_allreduce_per_token_s(
-    n_layers,
-    hidden_size,
-    batch_size,
-    bytes_per_activation,
-    tp_degree,
-    bandwidth_gb_s,
-    latency_us,
-    allreduces_per_layer=2,
-    algorithm="best",
-):
-    """All-reduce time per generated token of tensor-parallel decoding, seconds.
-
-    Megatron-style tensor parallelism needs ``allreduces_per_layer`` = 2
-    all-reduces per layer in the forward pass (after attention and after the
-    MLP; Shoeybi et al. 2019, sec. 3), each of the activations of the current
-    token of every sequence: batch_size * hidden_size * bytes_per_activation
-    bytes, over ``tp_degree`` GPUs. Total = n_layers * allreduces_per_layer *
-    T_allreduce; not overlapped with compute. ``algorithm``: "ring", "tree"
-    (recursive doubling), "best" (the faster of the two per point, as NCCL's
-    tuner would pick) or "in_network". tp_degree = 1 costs 0 s.
-    """
-    L = _count("n_layers", n_layers, 1)
-    h = _count("hidden_size", hidden_size, 1)
-    b = _count("batch_size", batch_size, 1)
-    e = _positive("bytes_per_activation", bytes_per_activation)
-    t = _count("tp_degree", tp_degree, 1)
-    k = _count("allreduces_per_layer", allreduces_per_layer, 0)
-    if algorithm not in _TP_ALGORITHMS:
-        raise ParameterError("algorithm", algorithm, f"one of {', '.join(_TP_ALGORITHMS)}")
-    bw, alpha = _link(bandwidth_gb_s, latency_us)
-    n = b * h * e
-    ring = _ring_allreduce(n, t, bw, alpha)
-    tree = _tree_allreduce(n, t, bw, alpha)
-    one = {
-        "ring": ring,
-        "tree": tree,
-        "best": np.minimum(ring, tree),
-        "in_network": _in_network(n, bw, alpha, 2.0),
-    }[algorithm]
-    one = np.where(t > 1, one, 0.0)  # one GPU: nothing to reduce
-    return _out(L * k * one)
-
-
-def tp_token_compute_s(params, batch_size, tp_degree, peak_flops, mfu):
-    """Arithmetic time per decode step, 2 N batch / (tp_degree peak mfu), seconds.
-
-    2 FLOPs per parameter per token for the forward pass (Kaplan et al. 2020),
-    split evenly over ``tp_degree`` GPUs; ``peak_flops`` dense FLOP/s per GPU.
-    Small-batch decoding is usually limited by reading the weights instead: see
-    :func:`tp_token_weight_read_s` and take the larger of the two.
-    """
-    N = _positive("params", params)
-    b = _count("batch_size", batch_size, 1)
-    t = _count("tp_degree", tp_degree, 1)
-    peak = _positive("peak_flops", peak_flops)
-    u = _fraction("mfu", mfu, lo_open=True)
-    return _out(2.0 * N * b / (t * peak * u))
-
-
-def tp_token_weight_read_s(params, bytes_per_param, tp_degree, hbm_bandwidth_gb_s):
-    """Time to stream each GPU's weight shard from HBM once, N bytes_per_param / (tp_degree B_hbm), s.
-
-    The memory-bound floor of one decode step (roofline model; Williams,
-    Waterman & Patterson, CACM 52(4), 2009); KV-cache reads are not included.
-    """
-    N = _positive("params", params)
-    e = _positive("bytes_per_param", bytes_per_param)
-    t = _count("tp_degree", tp_degree, 1)
-    bw = _positive("hbm_bandwidth_gb_s", hbm_bandwidth_gb_s) * BYTES_PER_GB
-    return _out(N * e / (t * bw))
-
-
-# ---------------------------------------------------------------------------
-# Vega expressions: the same formulas, for charts evaluated in the browser
-# ---------------------------------------------------------------------------
-_IDENT = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
-
-
-def _term(name: str, value) -> str:
-    """A Vega identifier (a param name or ``datum.field``) or a non-negative number."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not (math.isfinite(value) and value >= 0):
-            raise ParameterError(name, value, "a finite number >= 0 or a Vega identifier")
-        return f"({value!r})"
-    if isinstance(value, str) and _IDENT.match(value):
-        return value
-    raise ParameterError(name, value, "a Vega identifier (param name or datum.field) or a number")
-
-
-def ring_allreduce_ms_vega_expr(msg_bytes="msg_bytes", p="p", bw_gb_s="bw_gb_s", lat_us="lat_us") -> str:
-    """Vega expression text for :func:`ring_allreduce_s` in **milliseconds**.
-
-    Arguments are the names of Vega params or fields (e.g. ``"datum.msg_bytes"``)
-    holding bytes, rank count, per-direction GB/s and microseconds, or numbers.
-    Uses only + - * / and parentheses:
-
-        2*(p-1)*lat_us/1000 + 2*(p-1)/p*msg_bytes/(bw_gb_s*1e6)
-    """
-    n, q, b, a = _term("msg_bytes", msg_bytes), _term("p", p), _term("bw_gb_s", bw_gb_s), _term("lat_us", lat_us)
-    return f"2*({q}-1)*{a}/1000 + 2*({q}-1)/{q}*{n}/({b}*1e6)"
-
-
-def tree_allreduce_ms_vega_expr(msg_bytes="msg_bytes", p="p", bw_gb_s="bw_gb_s", lat_us="lat_us") -> str:
-    """Vega expression text for :func:`tree_allreduce_s` in milliseconds.
-
-    log2(p) is written log(p)/log(2) (Vega's ``log`` is the natural logarithm):
-
-        log(p)/log(2)*(lat_us/1000 + msg_bytes/(bw_gb_s*1e6))
-    """
-    n, q, b, a = _term("msg_bytes", msg_bytes), _term("p", p), _term("bw_gb_s", bw_gb_s), _term("lat_us", lat_us)
-    return f"log({q})/log(2)*({a}/1000 + {n}/({b}*1e6))"
-
-
-def in_network_allreduce_ms_vega_expr(msg_bytes="msg_bytes", bw_gb_s="bw_gb_s", lat_us="lat_us") -> str:
-    """Vega expression text for :func:`in_network_allreduce_s` (2 latency steps) in ms:
-
-        2*lat_us/1000 + msg_bytes/(bw_gb_s*1e6)
-    """
-    n, b, a = _term("msg_bytes", msg_bytes), _term("bw_gb_s", bw_gb_s), _term("lat_us", lat_us)
-    return f"2*{a}/1000 + {n}/({b}*1e6)"
-
-
-# Vega expression functions and constants we map (https://vega.github.io/vega/docs/expressions/)
-_VEGA_FUNCS = {
-    "log": np.log, "exp": np.exp, "sqrt": np.sqrt, "pow": np.power, "abs": np.abs,
-    "ceil": np.ceil, "floor": np.floor, "round": lambda x: np.floor(np.asarray(x) + 0.5),  # JS Math.round
-    "min": lambda *a: functools.reduce(np.minimum, a), "max": lambda *a: functools.reduce(np.maximum, a),
-    "LN2": math.log(2.0), "LN10": math.log(10.0), "E": math.e, "PI": math.pi,
-}
-_TOKEN = re.compile(
-    r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
-    r"|(?P<name>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)|(?P<op>[-+*/(),]))"
-)
-
-
-def eval_vega_expr(expr: str, values: Mapping[str, object]):
-    """Evaluate a small Vega expression in Python, for tests against the Python model.
-
-    Accepts numbers, names, + - * /, parentheses, commas and the functions
-    ``log exp sqrt pow abs ceil floor round min max`` (constants ``LN2 LN10 E
-    PI``), with Vega's meanings. ``values`` maps each other name (``"p"``,
-    ``"datum.msg_bytes"``) to a number or array; arrays broadcast. Anything else
-    (``**``, ``%``, ``?:``, strings, unknown names) raises ``ValueError``: the
-    text is rebuilt token by token and evaluated with no builtins.
-    """
-    pos, out, ns = 0, [], {}
-    while pos < len(expr):
-        if expr[pos:].strip() == "":
-            break
-        m = _TOKEN.match(expr, pos)
-        if not m:
-            raise ValueError(f"unsupported Vega expression text at {pos}: {expr[pos:pos + 20]!r}")
-        pos = m.end()
-        if m.group("num"):
-            out.append(m.group("num"))
-        elif m.group("op"):
-            out.append(m.group("op"))
-        else:
-            name = m.group("name")
-            if name in values:
-                val = np.asarray(values[name], dtype=float)
-            elif name in _VEGA_FUNCS:
-                val = _VEGA_FUNCS[name]
-            else:
-                raise ValueError(f"unknown name {name!r} in Vega expression")
-            alias = f"_v{len(ns)}"
-            ns[alias] = val
-            out.append(alias)
-    # tokens joined by spaces: "* *" and "/ /" are then syntax errors, not ** or //
-    src = " ".join(out)
-    try:
-        code = compile(src, "<vega-expr>", "eval")
-    except SyntaxError as exc:
-        raise ValueError(f"not a valid expression: {expr!r}") from exc
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result = eval(code, {"__builtins__": {}}, ns)  # noqa: S307 - tokens whitelisted above
-    return _out(result)
+    return _out(_hierarchical(n, p, d, bw_up, a_up, bw_out, a_out, in_network=True))
