@@ -354,16 +354,17 @@ def _check_4(v, t: Thresholds) -> Check:
 
 def _check_5(v, t: Thresholds) -> Check:
     c = v["interconnect_scaling"]
+    dp, coll = "Data-parallel training", "What a collective costs"
     return Check(
         CLAIMS[4], rule_network(c["scaling_efficiency_nvl72"], c["scaling_efficiency_nvl8"],
                                 c["in_network_allreduce_ms"], c["ring_allreduce_ms"], t.min_domain_efficiency_gain_x),
         f"two tests in the alpha-beta model: a 72-GPU NVLink domain lifts data-parallel efficiency at least "
         f"{t.min_domain_efficiency_gain_x:g}x over 8-GPU domains, and the in-network all-reduce beats the ring; "
         f"both: supported, one: partly supported, none: not supported",
-        (_n(v, "interconnect_scaling", "scaling_efficiency_nvl72", "efficiency, 72-GPU domains", ".2f", ""),
-         _n(v, "interconnect_scaling", "scaling_efficiency_nvl8", "efficiency, 8-GPU domains", ".2f", ""),
-         _n(v, "interconnect_scaling", "in_network_allreduce_ms", "in-network all-reduce", ".1f", " ms"),
-         _n(v, "interconnect_scaling", "ring_allreduce_ms", "ring all-reduce", ".1f", " ms")),
+        (_n(v, "interconnect_scaling", "scaling_efficiency_nvl72", "efficiency, 72-GPU domains", ".3f", "", dp),
+         _n(v, "interconnect_scaling", "scaling_efficiency_nvl8", "efficiency, 8-GPU domains", ".3f", "", dp),
+         _n(v, "interconnect_scaling", "in_network_allreduce_ms", "in-network all-reduce", ".2f", " ms", coll),
+         _n(v, "interconnect_scaling", "ring_allreduce_ms", "ring all-reduce", ".2f", " ms", coll)),
         "the alpha-beta model with datasheet bandwidths and latencies, the job size and message size of the chapter",
         "a model, not a measurement: congestion, overlap of communication with compute and failures are left out")
 

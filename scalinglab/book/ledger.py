@@ -78,7 +78,7 @@ def section_anchor(heading: str) -> str:
     from docutils.nodes import make_id
 
     text = re.sub(r"\{[^}]+\}`([^`]*)`", r"\1", heading)
-    text = re.sub(r"[*_`]", "", text)
+    text = re.sub(r"[*`]", "", text)
     return make_id(text)
 
 

@@ -24,13 +24,17 @@ A scenario file (``scenarios/NAME.yaml``)::
    executed notebooks), with the scenario banner on every page (the theme's announcement bar)
    and a ``scenario-banner`` block at the top of every chapter listing its differences from
    the defaults;
-4. builds it with :func:`scalinglab.book.build.site` into ``_build/scenarios/NAME/html`` (warnings
+4. rebuilds the ledger (the claims page, :data:`~scalinglab.book.deps.LEDGER`) last, from the scenario's
+   executed chapters, and compares its verdicts with the default book's ``executed/claims.ipynb``: the
+   announcement bar and the claims page's banner say which verdicts changed (``scenario.json`` lists them);
+5. builds it with :func:`scalinglab.book.build.site` into ``_build/scenarios/NAME/html`` (warnings
    as errors; the last good scenario site stays if the build fails).
 """
 
 from __future__ import annotations
 
 import difflib
+import html
 import json
 import os
 import re
@@ -41,7 +45,8 @@ from typing import Any
 
 from scalinglab.book import schemas
 from scalinglab.book.cache import cache_get, point_key
-from scalinglab.book.deps import deps_fingerprint, is_fresh
+from scalinglab.book.deps import LEDGER, deps_fingerprint, is_fresh
+from scalinglab.book.glue import glued_file
 from scalinglab.book.inject import install_translator
 from scalinglab.book.pages import render
 from scalinglab.book.params_file import yaml_loader
@@ -183,13 +188,41 @@ def _fmt(v: Any) -> str:
     return json.dumps(v) if not isinstance(v, str) else v
 
 
-def banner_text(sc: Scenario, diffs: dict[str, list[tuple[str, Any, Any]]]) -> str:
-    """One line for the announcement bar on every page."""
+def verdict_changes(default_nb: Path, scenario_nb: Path) -> list[dict[str, Any]] | None:
+    """Claims whose verdict differs between two executed ledgers: ``claim`` (number), ``short``, ``default``,
+    ``scenario``; None when the default ledger (``default_nb``) does not exist."""
+    if not Path(default_nb).exists():
+        return None
+    a, b = glued_file(default_nb), glued_file(scenario_nb)
+    out = []
+    n = 1
+    while f"claim{n}_verdict" in b:
+        old, new = a.get(f"claim{n}_verdict"), b[f"claim{n}_verdict"]
+        if old != new:
+            out.append({"claim": n, "short": b.get(f"claim{n}_short", ""), "default": old, "scenario": new})
+        n += 1
+    return out
+
+
+def verdicts_sentence(changes: list[dict[str, Any]] | None) -> str:
+    """One sentence naming the changed verdicts (or saying none changed, or that there is no default ledger)."""
+    if changes is None:
+        return "Verdicts: the default book's ledger (executed/claims.ipynb) is not built, so no comparison."
+    if not changes:
+        return "Verdicts: none of the claims' verdicts changed."
+    items = "; ".join(f"claim {c['claim']} ({c['short']}): {c['default']} -> {c['scenario']}" for c in changes)
+    return f"Verdicts changed: {items}."
+
+
+def banner_text(sc: Scenario, diffs: dict[str, list[tuple[str, Any, Any]]], verdicts: str = "") -> str:
+    """One line for the announcement bar on every page (with ``verdicts``, the sentence on changed verdicts)."""
     parts = [
         f"{slug}: " + ", ".join(f"{n} = {_fmt(v)} (default {_fmt(d)})" for n, v, d in items)
         for slug, items in diffs.items()
     ]
     changes = "; ".join(parts) if parts else "no parameter differs from the defaults"
+    if verdicts:
+        changes += ". " + verdicts
     return render("scenario_announcement.html.j2", title=sc.title, name=sc.name, changes=changes)
 
 
@@ -273,6 +306,8 @@ def build_book(
     notebooks: dict[str, Path] = {}
     todo: dict[str, tuple[dict, str]] = {}
     for slug in slugs:
+        if slug == LEDGER:
+            continue  # executed last, from the scenario's chapters (below)
         values = sc.chapters.get(slug, {}) if slug in diffs else {}
         main_copy = root / "executed" / f"{slug}.ipynb"
         if slug not in diffs and is_fresh(main_copy, slug):
@@ -316,13 +351,28 @@ def build_book(
         shutil.copytree(root / "book", src / "book")
     if (root / "data").exists():
         os.symlink((root / "data").resolve(), src / "data")  # {download} links to data files
-    (src / "_config.yml").write_text(_config_for(root, src, sc, banner_text(sc, diffs)))
     (src / "executed").mkdir()
     import nbformat
 
     for slug, path in notebooks.items():
         nb = json.loads(Path(path).read_text(encoding="utf-8"))
         nbformat.write(_insert_banner(nb, chapter_banner_html(sc, slug, diffs)), src / "executed" / f"{slug}.ipynb")
+    changes: list[dict[str, Any]] | None = []
+    verdicts = ""
+    if LEDGER in slugs:
+        log("  rebuilding the ledger from the scenario's chapters")
+        ledger_nb = out_root / f"{LEDGER}.ipynb"
+        values = {**sc.chapters.get(LEDGER, {}), "executed_dir": str((src / "executed").resolve())}
+        try:
+            build.execute(LEDGER, ledger_nb, parameters=values, timeout_s=timeout_s)
+        except build.NotebookFailed as exc:
+            raise ScenarioBuildFailed(f"scenario {sc.name}: the ledger failed, no book built: {exc}") from exc
+        changes = verdict_changes(root / "executed" / f"{LEDGER}.ipynb", ledger_nb)
+        verdicts = verdicts_sentence(changes)
+        nb = json.loads(ledger_nb.read_text(encoding="utf-8"))
+        banner = chapter_banner_html(sc, LEDGER, diffs) + f'\n<div class="scenario-banner"><p>{html.escape(verdicts)}</p></div>'
+        nbformat.write(_insert_banner(nb, banner), src / "executed" / f"{LEDGER}.ipynb")
+    (src / "_config.yml").write_text(_config_for(root, src, sc, banner_text(sc, diffs, verdicts)))
     (src / "scenario.json").write_text(
         json.dumps(
             {
@@ -334,6 +384,7 @@ def build_book(
                     s: [{"parameter": n, "scenario": v, "default": d} for n, v, d in items]
                     for s, items in diffs.items()
                 },
+                "verdict_changes": changes,
             },
             indent=1,
             default=str,

@@ -32,7 +32,10 @@ from scalinglab.book.runs import execute_point, new_id
 from scalinglab.errors import ParameterError
 from scalinglab.paths import RUNS_DIR, chapter_notebook
 
-__all__ = ["VECTORISED", "VECTORISED_KEYS", "SweepResult", "expand_grid", "headline_keys", "sweep", "write_sweep_chart"]
+__all__ = [
+    "VECTORISED", "VECTORISED_KEYS", "SweepResult", "expand_grid", "headline_keys", "sweep", "verdict_columns",
+    "write_sweep_chart",
+]
 
 
 def expand_grid(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
@@ -84,6 +87,36 @@ VECTORISED_KEYS = {
         "tree_ring_crossover_bytes",
     ]
 }
+
+
+def verdict_columns(chapter: str, glued: list[dict[str, Any] | None]) -> dict[int, list[str | None]]:
+    """The claims page's verdict at each sweep point, for every claim that reads only ``chapter``.
+
+    ``glued`` holds one mapping of glued values per point (None for a failed point). A claim qualifies when all
+    its needed values (:data:`scalinglab.analyses.claims.NEEDS`) come from ``chapter``; a point lacking one of
+    them (e.g. a vectorised sweep that computes only the headline keys) gets None. The rules' thresholds are
+    the claims page's defaults.
+
+    Returns
+    -------
+    dict
+        Claim number -> one verdict (or None) per point; empty when no claim reads only ``chapter``.
+    """
+    from scalinglab.analyses import claims as C
+
+    out: dict[int, list[str | None]] = {}
+    for n, needs in C.NEEDS.items():
+        if {slug for slug, _ in needs} != {chapter}:
+            continue
+        col: list[str | None] = []
+        for g in glued:
+            if g is None or any(k not in g for _, k in needs):
+                col.append(None)
+            else:
+                col.append(C.CHECKS[n]({chapter: g}, C.Thresholds()).verdict)
+        if any(v is not None for v in col):
+            out[n] = col
+    return out
 
 
 def headline_keys(chapter: str) -> list[str]:
@@ -314,6 +347,9 @@ def sweep(
     for k in keys:
         name = k if k not in data else f"glued_{k}"
         data[name] = _column([p["glued"].get(k) for p in points])
+    for n, col in verdict_columns(chapter, [p["glued"] if p["status"] in ("ok", "cached") else None
+                                            for p in points]).items():
+        data[f"verdict_claim{n}"] = pl.Series(col, dtype=pl.String)
     table = pl.DataFrame(data)
 
     chapter_dir = Path(runs_dir) / chapter
