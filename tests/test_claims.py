@@ -54,10 +54,18 @@ def test_rule_share(share, want):
     assert C.rule_share(share, 50.0, 20.0) == want
 
 
-@pytest.mark.parametrize(("big", "small", "inn", "ring", "want"), [(0.75, 0.5, 1.0, 2.0, S), (0.74, 0.5, 1.0, 2.0, P),
-                                                                   (0.75, 0.5, 2.0, 2.0, P), (0.5, 0.4, 3.0, 2.0, N)])
-def test_rule_network(big, small, inn, ring, want):
-    assert C.rule_network(big, small, inn, ring, 1.5) == want
+@pytest.mark.parametrize(("nv", "ib", "inn", "big", "want"), [("faster", "no faster", 1.0, 0.75, S),
+                                                              ("faster", "no faster", 1.0, 0.74, P),
+                                                              ("faster", "faster", 2.0, 0.5, N),
+                                                              ("only marginally faster", "no faster", 1.99, 0.5, P)])
+def test_rule_network(nv, ib, inn, big, want):
+    assert C.rule_network(nv, ib, inn, 2.0, big, 0.5, 1.5) == want
+
+
+def test_network_words_are_the_chapters():
+    from scalinglab.analyses.interconnect_decode import speedup_word
+
+    assert speedup_word(3.0) == "faster" and speedup_word(1.04) != "faster"
 
 
 @pytest.mark.parametrize(("best", "want"), [(5.0, S), (4.999, N), (12.0, S)])
@@ -106,8 +114,10 @@ def hand_values(**over) -> dict:
                               "single_thread_growth_pct_per_year_after": 12.0},
         "precision_codesign": {"decomp_format_share_pct": 27.0, "decomp_format_gain": 5.8, "decomp_total_gain": 613.0,
                                "decomp_span": "P100 -> B300"},
-        "interconnect_scaling": {"scaling_efficiency_nvl72": 0.7, "scaling_efficiency_nvl8": 0.34,
-                                 "in_network_allreduce_ms": 1.2, "ring_allreduce_ms": 20.8, "n_gpus": 4608},
+        "interconnect_scaling": {"scaling_efficiency_nvl72": 1.0, "scaling_efficiency_nvl8": 0.95,
+                                 "in_network_allreduce_ms": 1.2, "ring_allreduce_ms": 20.8, "tp8_nvlink_speedup": 3.0,
+                                 "tp8_infiniband_speedup": 1.04, "tp8_nvlink_word": "faster",
+                                 "tp8_infiniband_word": "only marginally faster"},
         "software_speedup": {"sw_best_speedup_x": 3.41, "sw_claimed_speedup_x": 5.0, "sw_window_months": 12,
                              "sw_verdict": "not supported"},
         "token_cost_drop": {"claim_ratio": 240.0, "claim_period_months": 17.0, "fixed_over_claim_period_x": 19.0,
@@ -129,7 +139,7 @@ def test_needs_match_hand_values():
 
 def test_evaluate_at_hand_values():
     got = [c.verdict for c in C.evaluate(hand_values())]
-    assert got == [S, N, P, P, S, N, P, P, T]
+    assert got == [S, N, P, P, P, N, P, P, T]
 
 
 def test_evaluate_follows_the_numbers():

@@ -48,6 +48,15 @@ class Flip:
         was = f" (as run: {fmt(self.default_value)})" if self.default_value is not None else ""
         return f"{where} {self.parameter} = {fmt(self.value)}{was} gives \u201c{self.verdict}\u201d ({self.method})"
 
+    def row(self) -> dict[str, str]:
+        """One row of the page's table of flips."""
+        def fmt(x: Any) -> str:
+            return f"{x:.4g}" if isinstance(x, float) else "" if x is None else str(x)
+
+        return {"searched": ("rule: " if self.chapter == "rule" else f"{self.chapter}: ") + self.parameter,
+                "as_run": fmt(self.default_value), "flips_at": fmt(self.value), "verdict_there": self.verdict,
+                "found_by": self.method}
+
 
 @dataclass(frozen=True)
 class Robust:
@@ -64,6 +73,12 @@ class Robust:
         return (f"no {self.chapter} {self.parameter} in {self.values} changes it from \u201c{self.verdict}\u201d "
                 f"({self.method})")
 
+    def row(self) -> dict[str, str]:
+        """One row of the page's table of flips."""
+        return {"searched": ("rule: " if self.chapter == "rule" else f"{self.chapter}: ") + self.parameter,
+                "as_run": "", "flips_at": f"none in {self.values}", "verdict_there": "unchanged",
+                "found_by": self.method}
+
 
 @dataclass(frozen=True)
 class Note:
@@ -74,6 +89,10 @@ class Note:
     @property
     def sentence(self) -> str:
         return self.text
+
+    def row(self) -> dict[str, str]:
+        """One row of the page's table of flips."""
+        return {"searched": "", "as_run": "", "flips_at": self.text, "verdict_there": "", "found_by": ""}
 
 
 def threshold_flip(rule: Callable[[float], str], default: float, lo: float, hi: float, tol: float = 1e-6
@@ -404,8 +423,9 @@ def flips(checks: list[C.Check], values: Mapping[str, Mapping[str, Any]], params
     out[4] += _rule_flip(lambda x: C.rule_share(share, max(t.major_share_pct, x), x),
                          "minor_share_pct", t.minor_share_pct, 0.0, 100.0)
     c = v["interconnect_scaling"]
-    out[5] += _rule_flip(lambda x: C.rule_network(c["scaling_efficiency_nvl72"], c["scaling_efficiency_nvl8"],
-                                                  c["in_network_allreduce_ms"], c["ring_allreduce_ms"], x),
+    out[5] += _rule_flip(lambda x: C.rule_network(c["tp8_nvlink_word"], c["tp8_infiniband_word"],
+                                                  c["in_network_allreduce_ms"], c["ring_allreduce_ms"],
+                                                  c["scaling_efficiency_nvl72"], c["scaling_efficiency_nvl8"], x),
                          "min_domain_efficiency_gain_x", t.min_domain_efficiency_gain_x, 1.0, 100.0)
     # 6: the window, and the claimed factor
     s = v["software_speedup"]
@@ -456,4 +476,4 @@ def flips(checks: list[C.Check], values: Mapping[str, Mapping[str, Any]], params
     out[7] += _rule_flip(lambda x: C.rule_token_drop(k["claim_ratio"], k["fixed_over_claim_period_x"],
                                                      t.claimed_token_drop_x, x),
                          "price_tolerance_x", t.price_tolerance_x, 1.0, 1000.0)
-    return [replace(ch, flips=tuple(f.sentence for f in out[ch.claim.number])) for ch in checks], tables
+    return [replace(ch, flips=tuple(out[ch.claim.number])) for ch in checks], tables

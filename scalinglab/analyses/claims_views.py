@@ -45,7 +45,9 @@ def glue_values(checks: list[C.Check]) -> dict[str, Any]:
         out[p + "rule"] = c.rule
         out[p + "number"] = c.headline.text
         out[p + "number_label"] = c.headline.label
-        out[p + "flips"] = "; ".join(c.flips) if c.flips else "no parameter searched changes it"
+        out[p + "flips"] = "; ".join(f.sentence for f in c.flips) if c.flips else "no parameter searched changes it"
+        out[p + "flips_n"] = sum(hasattr(f, "verdict") and f.verdict != "unchanged" and hasattr(f, "value")
+                                 for f in c.flips)
         out[p + "assumptions"] = c.assumptions
         out[p + "limits"] = c.limits or "none beyond the assumptions"
         out[p + "settle"] = c.settle or "not needed"
@@ -109,3 +111,17 @@ def datacentre_sweep_table(sweep: pl.DataFrame, claim: int):
                         source="Epoch AI, 'Data on GPU Clusters' (CC BY 4.0); the data-centre chapter's analysis "
                         "rerun at each setting", labels={"top_n": "Top n"}, integers=["top_n"],
                         notes=["Columns: first year of the fit window (the end year as the chapter ran)."])
+
+
+def flips_table(check: C.Check):
+    """What would change one claim's verdict: every search, the setting at which the verdict flips (or that none
+    does), and the verdict there."""
+    from scalinglab import charts
+
+    rows = [f.row() for f in check.flips] or [{"searched": "", "as_run": "", "flips_at": "no search", "verdict_there":
+                                               "", "found_by": ""}]
+    return charts.table(pl.DataFrame(rows), title=f"Claim {check.claim.number}: what would change the verdict",
+                        subtitle=f"Verdict as run: {check.verdict}", source="the chapters' own analysis functions "
+                        "rerun at other settings, and bisection on the rule's thresholds",
+                        labels={"searched": "Parameter searched", "as_run": "As run", "flips_at": "Flips at",
+                                "verdict_there": "Verdict there", "found_by": "Found by"})
