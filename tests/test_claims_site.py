@@ -73,3 +73,22 @@ def _params(slug: str) -> dict:
 def test_bad_executed_dir_stops_the_notebook(tmp_path: Path):
     res = run_papermill("claims", tmp_path / "out.ipynb", "-p", "executed_dir", "/no/such/folder")
     assert_named_parameter_error(res, "executed_dir")
+
+
+def test_scenario_book_names_the_changed_verdicts(tmp_path: Path, built_site):
+    """A scenario that raises the promise's lower end above the interval's top flips claim 1, and says so."""
+    import json
+
+    from scalinglab.book import scenarios
+    from scalinglab.book.glue import glued_file
+
+    g = glued_file(REPO / "executed" / "datacentre_scale.ipynb")
+    low = round(g["dc_perf_growth_ci_high"] + 0.05, 2)  # computed from the chapter: above the interval's top
+    f = tmp_path / "strict_promise.yaml"
+    f.write_text(f"title: Strict promise\ndescription: A higher lower end.\nchapters:\n  claims:\n"
+                 f"    promise_low_x: {low}\n    promise_high_x: {max(low, 3.0)}\n")
+    html = scenarios.build_book(scenarios.load(f), out_root=tmp_path / "book", log=lambda s: None)
+    info = json.loads((html / "scenario.json").read_text())
+    assert {c["claim"] for c in info["verdict_changes"]} >= {1}
+    assert "Verdicts changed: claim 1" in (html / "executed" / "claims.html").read_text(encoding="utf-8")
+    assert "Verdicts changed: claim 1" in (html / "book" / "index.html").read_text(encoding="utf-8")

@@ -219,6 +219,7 @@ def cmd_sweep(args) -> int:
         numeric = [c for c in glued_cols if t[c].dtype.is_numeric()]
         headline = [c for c in sweeps.headline_keys(args.chapter) if c in numeric]
         show = (headline + [c for c in numeric if c not in headline])[:6]
+        show += [c for c in glued_cols if c.startswith("verdict_claim")]  # the claims page's verdicts (sweeps.py)
     rows = t.select(["point", *grid, "status", *show]).to_dicts()
     how = (
         "vectorised: one closed-form evaluation, no kernel started"
