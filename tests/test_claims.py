@@ -19,8 +19,9 @@ S, P, N, T = C.SUPPORTED, C.PARTLY, C.NOT_SUPPORTED, C.NOT_TESTABLE
 
 
 # --------------------------------------------------------------------------- rules, both sides of each threshold
-@pytest.mark.parametrize(("lo", "hi", "want"), [(1.5, 1.99, N), (1.5, 2.0, S), (2.2, 2.8, S), (3.1, 4.0, S),
-                                                (math.nan, 2.5, T)])
+@pytest.mark.parametrize(
+    ("lo", "hi", "want"), [(1.5, 1.99, N), (1.5, 2.0, S), (2.2, 2.8, S), (3.1, 4.0, S), (math.nan, 2.5, T)]
+)
 def test_rule_growth(lo, hi, want):
     assert C.rule_growth(lo, hi, 2.0, 3.0) == want
 
@@ -30,14 +31,16 @@ def test_rule_growth_band_is_a_parameter():
     assert C.rule_growth(2.2, 3.0, 3.0, 4.0) == S
 
 
-@pytest.mark.parametrize(("watt", "usd", "want"), [((2.1, 2.5), (1.9, 2.3), S), ((2.1, 2.5), (1.2, 1.9), P),
-                                                   ((1.2, 1.99), (1.1, 1.5), N)])
+@pytest.mark.parametrize(
+    ("watt", "usd", "want"), [((2.1, 2.5), (1.9, 2.3), S), ((2.1, 2.5), (1.2, 1.9), P), ((1.2, 1.99), (1.1, 1.5), N)]
+)
 def test_rule_cost_energy(watt, usd, want):
     assert C.rule_cost_energy(*watt, *usd, 2.0, 3.0) == want
 
 
-@pytest.mark.parametrize(("moore", "dennard", "want"), [(True, True, S), (False, True, P), (True, False, P),
-                                                        (False, False, N)])
+@pytest.mark.parametrize(
+    ("moore", "dennard", "want"), [(True, True, S), (False, True, P), (True, False, P), (False, False, N)]
+)
 def test_rule_moore_dennard(moore, dennard, want):
     assert C.rule_moore_dennard(moore, dennard) == want
 
@@ -54,10 +57,15 @@ def test_rule_share(share, want):
     assert C.rule_share(share, 50.0, 20.0) == want
 
 
-@pytest.mark.parametrize(("nv", "ib", "inn", "big", "want"), [("faster", "no faster", 1.0, 0.75, S),
-                                                              ("faster", "no faster", 1.0, 0.74, P),
-                                                              ("faster", "faster", 2.0, 0.5, N),
-                                                              ("only marginally faster", "no faster", 1.99, 0.5, P)])
+@pytest.mark.parametrize(
+    ("nv", "ib", "inn", "big", "want"),
+    [
+        ("faster", "no faster", 1.0, 0.75, S),
+        ("faster", "no faster", 1.0, 0.74, P),
+        ("faster", "faster", 2.0, 0.5, N),
+        ("only marginally faster", "no faster", 1.99, 0.5, P),
+    ],
+)
 def test_rule_network(nv, ib, inn, big, want):
     assert C.rule_network(nv, ib, inn, 2.0, big, 0.5, 1.5) == want
 
@@ -76,20 +84,32 @@ def test_rule_software(best, want):
 def test_rule_software_is_the_chapters():
     from scalinglab.analyses import software_speedup as sw
 
-    series = pl.DataFrame({"system": ["s", "s"], "workload": ["gptj", "gptj"], "scenario": ["Offline", "Offline"],
-                           "round": ["a", "b"], "month_index": [0, 6], "samples_per_s": [1.0, 4.0]})
+    series = pl.DataFrame(
+        {
+            "system": ["s", "s"],
+            "workload": ["gptj", "gptj"],
+            "scenario": ["Offline", "Offline"],
+            "round": ["a", "b"],
+            "month_index": [0, 6],
+            "samples_per_s": [1.0, 4.0],
+        }
+    )
     for claimed in (3.99, 4.0, 4.01):
         assert sw.check_claim(series, 12, claimed).verdict == C.rule_software(4.0, claimed)
 
 
-@pytest.mark.parametrize(("pair", "fixed", "want"), [(240.0, 120.0, S), (240.0, 119.9, P), (481.0, 200.0, N),
-                                                     (119.9, 19.0, N), (120.0, 19.0, P)])
+@pytest.mark.parametrize(
+    ("pair", "fixed", "want"),
+    [(240.0, 120.0, S), (240.0, 119.9, P), (481.0, 200.0, N), (119.9, 19.0, N), (120.0, 19.0, P)],
+)
 def test_rule_token_drop(pair, fixed, want):
     assert C.rule_token_drop(pair, fixed, 240.0, 2.0) == want
 
 
-@pytest.mark.parametrize(("bound", "prompt", "want"), [("compute", 246.0, S), ("memory", 246.0, P),
-                                                       ("memory", 245.9, N), ("compute", 10.0, P)])
+@pytest.mark.parametrize(
+    ("bound", "prompt", "want"),
+    [("compute", 246.0, S), ("memory", 246.0, P), ("memory", 245.9, N), ("compute", 10.0, P)],
+)
 def test_rule_training_serves(bound, prompt, want):
     assert C.rule_training_serves(bound, prompt, 246.0) == want
 
@@ -102,27 +122,60 @@ def test_rule_small_models(tasks, size, want):
 # --------------------------------------------------------------------------- the checks on hand-made values
 def hand_values(**over) -> dict:
     v = {
-        "datacentre_scale": {"dc_perf_growth_x_per_year": 2.5, "dc_perf_growth_ci_low": 2.2, "dc_perf_growth_ci_high":
-                             2.9, "dc_verdict_performance": "overlaps", "dc_chips_share_pct": 60.0,
-                             "dc_flops_per_watt_growth_x_per_year": 1.3, "dc_flops_per_watt_ci_low": 1.2,
-                             "dc_flops_per_watt_ci_high": 1.4, "dc_flops_per_usd_growth_x_per_year": 1.4,
-                             "dc_flops_per_usd_ci_low": 1.3, "dc_flops_per_usd_ci_high": 1.5,
-                             "dc_verdict_cost_energy": "slower"},
-        "moores_law_limits": {"transistor_doubling_years": 2.0, "transistor_doubling_ci_high": 2.05,
-                              "moore_vs_interview": "these transistor counts do not show it",
-                              "frequency_trend_word": "was flat", "frequency_growth_pct_per_year_after": -1.0,
-                              "single_thread_growth_pct_per_year_after": 12.0},
-        "precision_codesign": {"decomp_format_share_pct": 27.0, "decomp_format_gain": 5.8, "decomp_total_gain": 613.0,
-                               "decomp_span": "P100 -> B300"},
-        "interconnect_scaling": {"scaling_efficiency_nvl72": 1.0, "scaling_efficiency_nvl8": 0.95,
-                                 "in_network_allreduce_ms": 1.2, "ring_allreduce_ms": 20.8, "tp8_nvlink_speedup": 3.0,
-                                 "tp8_infiniband_speedup": 1.04, "tp8_nvlink_word": "faster",
-                                 "tp8_infiniband_word": "only marginally faster"},
-        "software_speedup": {"sw_best_speedup_x": 3.41, "sw_claimed_speedup_x": 5.0, "sw_window_months": 12,
-                             "sw_verdict": "not supported"},
-        "token_cost_drop": {"claim_ratio": 240.0, "claim_period_months": 17.0, "fixed_over_claim_period_x": 19.0,
-                            "fixed_capability_decline_x_per_year": 8.0, "fp_crossover_batch": 246.1,
-                            "fp_bound": "memory", "decomposition_size_x": 16.3, "fixed_last_holder": "X"},
+        "datacentre_scale": {
+            "dc_perf_growth_x_per_year": 2.5,
+            "dc_perf_growth_ci_low": 2.2,
+            "dc_perf_growth_ci_high": 2.9,
+            "dc_verdict_performance": "overlaps",
+            "dc_chips_share_pct": 60.0,
+            "dc_flops_per_watt_growth_x_per_year": 1.3,
+            "dc_flops_per_watt_ci_low": 1.2,
+            "dc_flops_per_watt_ci_high": 1.4,
+            "dc_flops_per_usd_growth_x_per_year": 1.4,
+            "dc_flops_per_usd_ci_low": 1.3,
+            "dc_flops_per_usd_ci_high": 1.5,
+            "dc_verdict_cost_energy": "slower",
+        },
+        "moores_law_limits": {
+            "transistor_doubling_years": 2.0,
+            "transistor_doubling_ci_high": 2.05,
+            "moore_vs_interview": "these transistor counts do not show it",
+            "frequency_trend_word": "was flat",
+            "frequency_growth_pct_per_year_after": -1.0,
+            "single_thread_growth_pct_per_year_after": 12.0,
+        },
+        "precision_codesign": {
+            "decomp_format_share_pct": 27.0,
+            "decomp_format_gain": 5.8,
+            "decomp_total_gain": 613.0,
+            "decomp_span": "P100 -> B300",
+        },
+        "interconnect_scaling": {
+            "scaling_efficiency_nvl72": 1.0,
+            "scaling_efficiency_nvl8": 0.95,
+            "in_network_allreduce_ms": 1.2,
+            "ring_allreduce_ms": 20.8,
+            "tp8_nvlink_speedup": 3.0,
+            "tp8_infiniband_speedup": 1.04,
+            "tp8_nvlink_word": "faster",
+            "tp8_infiniband_word": "only marginally faster",
+        },
+        "software_speedup": {
+            "sw_best_speedup_x": 3.41,
+            "sw_claimed_speedup_x": 5.0,
+            "sw_window_months": 12,
+            "sw_verdict": "not supported",
+        },
+        "token_cost_drop": {
+            "claim_ratio": 240.0,
+            "claim_period_months": 17.0,
+            "fixed_over_claim_period_x": 19.0,
+            "fixed_capability_decline_x_per_year": 8.0,
+            "fp_crossover_batch": 246.1,
+            "fp_bound": "memory",
+            "decomposition_size_x": 16.3,
+            "fixed_last_holder": "X",
+        },
     }
     for k, val in over.items():
         chapter, key = k.split("__")
@@ -190,8 +243,9 @@ def test_rule_flip_of_claim_1_is_the_interval_top():
 
 
 def test_nearest_changes_on_a_grid():
-    grid = pl.DataFrame({"top_n": [1, 5, 10, 20, 10, 10], "start_year": [2019, 2019, 2019, 2019, 2015, 2021],
-                         "v": [N, S, S, N, S, N]})
+    grid = pl.DataFrame(
+        {"top_n": [1, 5, 10, 20, 10, 10], "start_year": [2019, 2019, 2019, 2019, 2015, 2021], "v": [N, S, S, N, S, N]}
+    )
     flips = F.nearest_changes(grid, "v", {"top_n": 10, "start_year": 2019}, S, ("top_n", "start_year"), "dc")
     assert [(f.parameter, f.value, f.verdict) for f in flips] == [("top_n", 1, N), ("start_year", 2021, N)]
 
@@ -202,8 +256,14 @@ def test_decode_bound_search_matches_the_closed_form_crossover():
     from scalinglab.models import roofline
 
     spec = econ.gpu_spec(data.load_gpu_specs(), "H100")
-    p = {"active_params_billion": 70.0, "bytes_per_param": 1.0, "bandwidth_utilization": 0.6, "batch_size": 64,
-         "context_tokens": 0.0, "kv_bytes_per_token": 0.0}
+    p = {
+        "active_params_billion": 70.0,
+        "bytes_per_param": 1.0,
+        "bandwidth_utilization": 0.6,
+        "batch_size": 64,
+        "context_tokens": 0.0,
+        "kv_bytes_per_token": 0.0,
+    }
     closed = roofline.crossover_batch(spec["hbm_tb_per_s"], 70.0, 1.0, 0.6, econ.dense_tflops_for(spec, 1.0)[0])
     found = F.decode_bound_search(spec, p)
     assert closed == pytest.approx(246.13, abs=0.01)
@@ -216,9 +276,14 @@ def test_decode_bound_search_matches_the_closed_form_crossover():
 # --------------------------------------------------------------------------- the ledger's named errors
 def _nb(glued: dict, headings=("Intro",)) -> dict:
     cells = [{"cell_type": "markdown", "metadata": {}, "source": "\n".join(f"## {h}" for h in headings)}]
-    outs = [{"output_type": "display_data", "data": {"application/papermill.record/text/plain": repr(v)},
-             "metadata": {"scrapbook": {"name": k, "mime_prefix": "application/papermill.record/"}}}
-            for k, v in glued.items()]
+    outs = [
+        {
+            "output_type": "display_data",
+            "data": {"application/papermill.record/text/plain": repr(v)},
+            "metadata": {"scrapbook": {"name": k, "mime_prefix": "application/papermill.record/"}},
+        }
+        for k, v in glued.items()
+    ]
     cells.append({"cell_type": "code", "metadata": {}, "source": "", "outputs": outs, "execution_count": 1})
     return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 

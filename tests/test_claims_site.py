@@ -22,7 +22,8 @@ def test_landing_page_shows_the_ledger_and_every_verdict_link_resolves(built_sit
         rows = page.eval_on_selector_all(
             "table#claims-ledger tbody tr",
             "rows => rows.map(r => { const a = r.querySelector('td:nth-child(3) a');"
-            " return {text: r.innerText, verdict: a ? a.innerText.trim() : null, href: a ? a.href : null}; })")
+            " return {text: r.innerText, verdict: a ? a.innerText.trim() : null, href: a ? a.href : null}; })",
+        )
         assert len(rows) == 9, rows
         for i, row in enumerate(rows, start=1):
             assert row["verdict"] in C.VERDICTS, row
@@ -53,7 +54,8 @@ def test_claims_page_glues_every_verdict(built_site):
 
     g = glued_file(REPO / "executed" / "claims.ipynb")
     assert [g[f"claim{n}_verdict"] for n in range(1, 10)] == [
-        c.verdict for c in C.evaluate({**_chapter_values(), "token_cost_drop:params": _params("token_cost_drop")})]
+        c.verdict for c in C.evaluate({**_chapter_values(), "token_cost_drop:params": _params("token_cost_drop")})
+    ]
     assert g["claims_n"] == 9
 
 
@@ -85,8 +87,10 @@ def test_scenario_book_names_the_changed_verdicts(tmp_path: Path, built_site):
     g = glued_file(REPO / "executed" / "datacentre_scale.ipynb")
     low = round(g["dc_perf_growth_ci_high"] + 0.05, 2)  # computed from the chapter: above the interval's top
     f = tmp_path / "strict_promise.yaml"
-    f.write_text(f"title: Strict promise\ndescription: A higher lower end.\nchapters:\n  claims:\n"
-                 f"    promise_low_x: {low}\n    promise_high_x: {max(low, 3.0)}\n")
+    f.write_text(
+        f"title: Strict promise\ndescription: A higher lower end.\nchapters:\n  claims:\n"
+        f"    promise_low_x: {low}\n    promise_high_x: {max(low, 3.0)}\n"
+    )
     html = scenarios.build_book(scenarios.load(f), out_root=tmp_path / "book", log=lambda s: None)
     info = json.loads((html / "scenario.json").read_text())
     assert {c["claim"] for c in info["verdict_changes"]} >= {1}

@@ -1,6 +1,6 @@
 """The claims, checked: nine claims of the No Priors interview, each judged by a stated rule on the chapters' numbers.
 
-Layout: :data:`CLAIMS` holds each claim (sentence, where it was said, the chapter section that tests it, sources);
+Layout: :data:`CLAIMS` (in :mod:`.claims_rules`, re-exported here) holds each claim (sentence, where it was said, the chapter section that tests it, sources);
 :data:`NEEDS` the glued values (chapter, key) each verdict reads; the ``rule_*`` functions are pure: numbers and
 thresholds in, one of :data:`VERDICTS` out; :func:`evaluate` applies them to the values read from the executed
 chapters (by :mod:`scalinglab.book.ledger`) and returns one :class:`Check` per claim. What would change a verdict is
@@ -12,225 +12,92 @@ supported / not supported), the rule here reuses that chapter's function rather 
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scalinglab.analyses import datacentre_scale as dc
-
-SUPPORTED, PARTLY, NOT_SUPPORTED, NOT_TESTABLE = (
-    "supported",
-    "partly supported",
-    "not supported",
-    "not testable with the book's data",
+from scalinglab.analyses.claims_rules import (  # noqa: F401  (re-exported: the rules are part of this API)
+    CLAIMS,
+    FREQUENCY_STOPPED,
+    INTERVIEW_KEY,
+    MOORE_AGREES,
+    NOT_SUPPORTED,
+    NOT_TESTABLE,
+    PARTLY,
+    SUPPORTED,
+    VERDICTS,
+    WHERE,
+    Claim,
+    Thresholds,
+    _finite,
+    rule_cost_energy,
+    rule_growth,
+    rule_moore_dennard,
+    rule_network,
+    rule_share,
+    rule_small_models,
+    rule_software,
+    rule_token_drop,
+    rule_training_serves,
 )
-#: The four verdicts, strongest first.
-VERDICTS: tuple[str, ...] = (SUPPORTED, PARTLY, NOT_SUPPORTED, NOT_TESTABLE)
-#: Where the claims were made (bib key ``huang2024nopriors``).
-WHERE = "No Priors, episode 89, November 2024"
-INTERVIEW_KEY = "huang2024nopriors"
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One claim: ``number`` (1-9), ``heading`` (of its section on the claims page), ``short`` (a table label),
-    ``sentence`` (paraphrased), ``chapter`` (slug of the chapter that tests it, or None), ``section`` (the heading
-    of that chapter's section, as written), ``sources`` (bib keys besides the interview), ``timestamp`` (where in
-    the interview, or None when the book's sources do not record it)."""
-
-    number: int
-    heading: str
-    short: str
-    sentence: str
-    chapter: str | None
-    section: str | None
-    sources: tuple[str, ...] = ()
-    timestamp: str | None = None
-
-    @property
-    def anchor(self) -> str:
-        """The id of the claim's section: its heading in lower case, runs of other characters as one hyphen
-        (docutils' ids and MyST's heading slugs agree on these headings; tested)."""
-        return re.sub(r"[^a-z0-9]+", "-", self.heading.lower()).strip("-")
-
-
-CLAIMS: tuple[Claim, ...] = (
-    Claim(1, "Claim 1: data-centre performance", "Performance x2-3 per year at data-centre scale",
-          "NVIDIA aims to double or triple performance every year at data-centre scale, not at chip level.",
-          "datacentre_scale", "The verdict", ("epoch2025gpuclusters", "pilz2025supercomputers")),
-    Claim(2, "Claim 2: cost and energy", "Cost and energy fall x2-3 per year",
-          "And so to cut the cost and the energy of computing by the same factor of 2-3 every year.",
-          "datacentre_scale", "The verdict", ("epoch2025gpuclusters",)),
-    Claim(3, "Claim 3: the end of Moore and Dennard scaling", "Moore's law and Dennard scaling are exhausted",
-          "Moore's law and Dennard scaling are exhausted.", "moores_law_limits", None, ("rupp2022trends",)),
-    Claim(4, "Claim 4: lower precision", "Lower precision is a major source of the gains",
-          "Co-design of hardware and software lets precision fall from FP64 to FP32, FP8 and FP4, and that is a "
-          "major source of the gains.", "precision_codesign", None, ("epoch2024mlhardware",)),
-    Claim(5, "Claim 5: the network as part of the computer", "The network is part of the computer",
-          "NVLink and InfiniBand make the network part of the computer: work moves into the fabric, and the scale-up "
-          "domain decides how far a job scales.", "interconnect_scaling", None, ()),
-    Claim(6, "Claim 6: software alone", "Software alone: Hopper 5x faster in a year",
-          "Software alone made Hopper about five times faster in a year, without changing the algorithms.",
-          "software_speedup", "The claim", ("mlcommons2025inferenceresults", "reddi2020mlperfinference")),
-    Claim(7, "Claim 7: the 240x fall in token prices", "Token prices fell 240x",
-          "The price of processing a million tokens fell about 240x.", "token_cost_drop", None, ("epoch2025llmprices",)),
-    Claim(8, "Claim 8: training infrastructure for inference", "Training infrastructure serves inference",
-          "Infrastructure built for training serves inference well, so training investment also pays for serving.",
-          "token_cost_drop", None, ()),
-    Claim(9, "Claim 9: small models for specialised work", "Small models will do specialised work",
-          "Small models will do specialised work.", "token_cost_drop", None, ()),
-)
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The rules' thresholds (the claims page's parameters; see ``scalinglab/book/schemas/claims.py``)."""
-
-    promise_low_x: float = dc.PROMISE_LOW
-    promise_high_x: float = dc.PROMISE_HIGH
-    major_share_pct: float = 50.0
-    minor_share_pct: float = 20.0
-    min_domain_efficiency_gain_x: float = 1.5
-    claimed_token_drop_x: float = 240.0
-    price_tolerance_x: float = 2.0
-    prefill_prompt_tokens: int = 1000
-
-
-# ---------------------------------------------------------------------------
-# the rules: pure functions of numbers
-# ---------------------------------------------------------------------------
-def _count_verdict(passed: int, total: int) -> str:
-    """All tests passed -> supported, some -> partly supported, none -> not supported."""
-    return SUPPORTED if passed == total else PARTLY if passed > 0 else NOT_SUPPORTED
-
-
-def _finite(*xs: float) -> bool:
-    return all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in xs)
-
-
-def rule_growth(ci_low: float, ci_high: float, low: float = 2.0, high: float = 3.0) -> str:
-    """Claim 1. Supported if the interval of growth (x per year) overlaps or lies above [low, high]
-    (datacentre_scale's own comparison, ``below`` / ``overlaps`` / ``above``); not supported if it lies below."""
-    if not _finite(ci_low, ci_high):
-        return NOT_TESTABLE
-    return NOT_SUPPORTED if dc._compare(ci_low, ci_high, low, high) == "below" else SUPPORTED
-
-
-def rule_cost_energy(watt_low: float, watt_high: float, usd_low: float, usd_high: float,
-                     low: float = 2.0, high: float = 3.0) -> str:
-    """Claim 2. FLOP/s per watt (energy) and per dollar (cost): each passes if its interval (x per year) reaches
-    [low, high] (not wholly below). Both -> supported, one -> partly supported, none -> not supported."""
-    if not _finite(watt_low, watt_high, usd_low, usd_high):
-        return NOT_TESTABLE
-    passed = sum(dc._compare(lo, hi, low, high) != "below" for lo, hi in ((watt_low, watt_high), (usd_low, usd_high)))
-    return _count_verdict(passed, 2)
-
-
-def rule_moore_dennard(moore_exhausted: bool, frequency_stopped: bool) -> str:
-    """Claim 3. Two tests, each the Moore's-law chapter's own rule: Moore's law is exhausted when that chapter
-    finds the transistor doubling time slower than the 1975 rule's two years or slowing after its split year
-    (its glued ``moore_vs_interview`` says "these transistor counts agree"); Dennard scaling is exhausted when
-    clock frequency stopped growing after its break (``frequency_trend_word`` "was flat" or "fell").
-    Both -> supported, one -> partly supported, none -> not supported."""
-    return _count_verdict(int(bool(moore_exhausted)) + int(bool(frequency_stopped)), 2)
-
-
-#: The Moore's-law chapter's words that mean "exhausted" (its ``moores_law`` and ``trend_word`` rules).
-MOORE_AGREES = "these transistor counts agree"
-FREQUENCY_STOPPED = ("was flat", "fell")
-
-
-def rule_share(share_pct: float, major_pct: float = 50.0, minor_pct: float = 20.0) -> str:
-    """Claim 4. Supported if the format change carries at least ``major_pct`` % of the log gain, partly supported
-    from ``minor_pct`` %, not supported below."""
-    if not _finite(share_pct):
-        return NOT_TESTABLE
-    return SUPPORTED if share_pct >= major_pct else PARTLY if share_pct >= minor_pct else NOT_SUPPORTED
-
-
-def rule_network(tp_nvlink_word: str, tp_infiniband_word: str, in_network_ms: float, ring_ms: float,
-                 efficiency_large_domain: float, efficiency_small_domain: float, min_gain_x: float = 1.5) -> str:
-    """Claim 5, three tests on the interconnect chapter's alpha-beta model. (a) The scale-up domain decides how
-    far tensor parallelism scales: 8-way tensor-parallel decode is "faster" over NVLink but not over InfiniBand
-    (the chapter's ``speedup_word``). (b) Work moves into the fabric: the in-network (switch) all-reduce beats the
-    ring. (c) The domain decides data-parallel scaling: 72-GPU domains lift efficiency at least ``min_gain_x``
-    times over 8-GPU domains. All three -> supported, some -> partly supported, none -> not supported."""
-    if not _finite(in_network_ms, ring_ms, efficiency_large_domain, efficiency_small_domain):
-        return NOT_TESTABLE
-    tests = (tp_nvlink_word == "faster" and tp_infiniband_word != "faster", in_network_ms < ring_ms,
-             efficiency_large_domain / efficiency_small_domain >= min_gain_x)
-    return _count_verdict(sum(tests), 3)
-
-
-def rule_software(best_speedup_x: float, claimed_x: float = 5.0) -> str:
-    """Claim 6 (software_speedup's rule): supported if the largest same-hardware speed-up within the window is at
-    least the claimed factor, otherwise not supported."""
-    if not _finite(best_speedup_x):
-        return NOT_TESTABLE
-    return SUPPORTED if best_speedup_x >= claimed_x else NOT_SUPPORTED
-
-
-def rule_token_drop(pair_ratio_x: float, fixed_capability_over_period_x: float, claimed_x: float = 240.0,
-                    tolerance_x: float = 2.0) -> str:
-    """Claim 7. The pair's price ratio reproduces the claim if within a factor ``tolerance_x`` of ``claimed_x``;
-    the drop at fixed capability over the same months reaches it if at least ``claimed_x / tolerance_x``.
-    Both -> supported; the pair only -> partly supported (the number is real, the models differ); otherwise not
-    supported."""
-    if not _finite(pair_ratio_x, fixed_capability_over_period_x):
-        return NOT_TESTABLE
-    pair = claimed_x / tolerance_x <= pair_ratio_x <= claimed_x * tolerance_x
-    fixed = fixed_capability_over_period_x >= claimed_x / tolerance_x
-    return SUPPORTED if pair and fixed else PARTLY if pair else NOT_SUPPORTED
-
-
-def rule_training_serves(decode_bound: str, prefill_tokens_per_read: float, crossover_batch: float) -> str:
-    """Claim 8 (the token chapter's roofline on one GPU). A phase uses the FLOP/s a training GPU is bought for when
-    it is compute-bound. Decode passes if the chapter's roofline finds it compute-bound at its batch
-    (``decode_bound == "compute"``, KV-cache reads included); prefill passes if the tokens it computes per read of
-    the weights (the prompt length) reach the crossover batch. Both -> supported; one -> partly supported;
-    neither -> not supported."""
-    if not _finite(prefill_tokens_per_read, crossover_batch):
-        return NOT_TESTABLE
-    return _count_verdict(int(decode_bound == "compute") + int(prefill_tokens_per_read >= crossover_batch), 2)
-
-
-def rule_small_models(task_benchmarks_n: int, size_factor_x: float) -> str:
-    """Claim 9. Testable only with scores on specialised tasks (``task_benchmarks_n`` > 0); then supported if the
-    model-size factor of the price decomposition exceeds 1 (smaller models are cheaper to serve). Without such
-    scores: not testable with the book's data."""
-    if task_benchmarks_n <= 0 or not _finite(size_factor_x):
-        return NOT_TESTABLE
-    return SUPPORTED if size_factor_x > 1 else NOT_SUPPORTED
-
 
 # ---------------------------------------------------------------------------
 # what each verdict reads, and the checks
 # ---------------------------------------------------------------------------
 #: claim number -> the glued values it reads: (chapter slug, key). The ledger checks every one exists.
 NEEDS: dict[int, tuple[tuple[str, str], ...]] = {
-    1: (("datacentre_scale", "dc_perf_growth_x_per_year"), ("datacentre_scale", "dc_perf_growth_ci_low"),
-        ("datacentre_scale", "dc_perf_growth_ci_high"), ("datacentre_scale", "dc_verdict_performance"),
-        ("datacentre_scale", "dc_chips_share_pct")),
-    2: (("datacentre_scale", "dc_flops_per_watt_growth_x_per_year"), ("datacentre_scale", "dc_flops_per_watt_ci_low"),
-        ("datacentre_scale", "dc_flops_per_watt_ci_high"), ("datacentre_scale", "dc_flops_per_usd_growth_x_per_year"),
-        ("datacentre_scale", "dc_flops_per_usd_ci_low"), ("datacentre_scale", "dc_flops_per_usd_ci_high"),
-        ("datacentre_scale", "dc_verdict_cost_energy")),
-    3: (("moores_law_limits", "transistor_doubling_years"), ("moores_law_limits", "transistor_doubling_ci_high"),
-        ("moores_law_limits", "moore_vs_interview"), ("moores_law_limits", "frequency_trend_word"),
+    1: (
+        ("datacentre_scale", "dc_perf_growth_x_per_year"),
+        ("datacentre_scale", "dc_perf_growth_ci_low"),
+        ("datacentre_scale", "dc_perf_growth_ci_high"),
+        ("datacentre_scale", "dc_verdict_performance"),
+        ("datacentre_scale", "dc_chips_share_pct"),
+    ),
+    2: (
+        ("datacentre_scale", "dc_flops_per_watt_growth_x_per_year"),
+        ("datacentre_scale", "dc_flops_per_watt_ci_low"),
+        ("datacentre_scale", "dc_flops_per_watt_ci_high"),
+        ("datacentre_scale", "dc_flops_per_usd_growth_x_per_year"),
+        ("datacentre_scale", "dc_flops_per_usd_ci_low"),
+        ("datacentre_scale", "dc_flops_per_usd_ci_high"),
+        ("datacentre_scale", "dc_verdict_cost_energy"),
+    ),
+    3: (
+        ("moores_law_limits", "transistor_doubling_years"),
+        ("moores_law_limits", "transistor_doubling_ci_high"),
+        ("moores_law_limits", "moore_vs_interview"),
+        ("moores_law_limits", "frequency_trend_word"),
         ("moores_law_limits", "frequency_growth_pct_per_year_after"),
-        ("moores_law_limits", "single_thread_growth_pct_per_year_after")),
-    4: (("precision_codesign", "decomp_format_share_pct"), ("precision_codesign", "decomp_format_gain"),
-        ("precision_codesign", "decomp_total_gain"), ("precision_codesign", "decomp_span")),
-    5: (("interconnect_scaling", "tp8_nvlink_speedup"), ("interconnect_scaling", "tp8_infiniband_speedup"),
-        ("interconnect_scaling", "tp8_nvlink_word"), ("interconnect_scaling", "tp8_infiniband_word"),
-        ("interconnect_scaling", "in_network_allreduce_ms"), ("interconnect_scaling", "ring_allreduce_ms"),
-        ("interconnect_scaling", "scaling_efficiency_nvl72"), ("interconnect_scaling", "scaling_efficiency_nvl8")),
-    6: (("software_speedup", "sw_best_speedup_x"), ("software_speedup", "sw_claimed_speedup_x"),
-        ("software_speedup", "sw_window_months"), ("software_speedup", "sw_verdict")),
-    7: (("token_cost_drop", "claim_ratio"), ("token_cost_drop", "claim_period_months"),
-        ("token_cost_drop", "fixed_over_claim_period_x"), ("token_cost_drop", "fixed_capability_decline_x_per_year")),
+        ("moores_law_limits", "single_thread_growth_pct_per_year_after"),
+    ),
+    4: (
+        ("precision_codesign", "decomp_format_share_pct"),
+        ("precision_codesign", "decomp_format_gain"),
+        ("precision_codesign", "decomp_total_gain"),
+        ("precision_codesign", "decomp_span"),
+    ),
+    5: (
+        ("interconnect_scaling", "tp8_nvlink_speedup"),
+        ("interconnect_scaling", "tp8_infiniband_speedup"),
+        ("interconnect_scaling", "tp8_nvlink_word"),
+        ("interconnect_scaling", "tp8_infiniband_word"),
+        ("interconnect_scaling", "in_network_allreduce_ms"),
+        ("interconnect_scaling", "ring_allreduce_ms"),
+        ("interconnect_scaling", "scaling_efficiency_nvl72"),
+        ("interconnect_scaling", "scaling_efficiency_nvl8"),
+    ),
+    6: (
+        ("software_speedup", "sw_best_speedup_x"),
+        ("software_speedup", "sw_claimed_speedup_x"),
+        ("software_speedup", "sw_window_months"),
+        ("software_speedup", "sw_verdict"),
+    ),
+    7: (
+        ("token_cost_drop", "claim_ratio"),
+        ("token_cost_drop", "claim_period_months"),
+        ("token_cost_drop", "fixed_over_claim_period_x"),
+        ("token_cost_drop", "fixed_capability_decline_x_per_year"),
+    ),
     8: (("token_cost_drop", "fp_crossover_batch"), ("token_cost_drop", "fp_bound")),
     9: (("token_cost_drop", "decomposition_size_x"), ("token_cost_drop", "fixed_last_holder")),
 }
@@ -239,7 +106,8 @@ NEEDS: dict[int, tuple[tuple[str, str], ...]] = {
 @dataclass(frozen=True)
 class Number:
     """A deciding number: ``label``, ``value``, ``fmt`` (format spec), ``unit``, and where it was computed:
-    ``chapter`` and ``key`` (glued there), ``section`` (heading of the chapter section, or None for the top)."""
+    ``chapter`` and ``key`` (glued there), ``section`` (heading of the chapter section, or None for the top).
+    """
 
     label: str
     value: Any
@@ -260,7 +128,8 @@ class Number:
 class Check:
     """One claim checked: its ``verdict`` (one of :data:`VERDICTS`) by ``rule`` (a sentence), the deciding
     ``numbers``, the ``assumptions`` that matter, ``limits`` and, for *not testable*, ``settle`` (the data that
-    would settle it). ``flips`` is filled by :mod:`scalinglab.analyses.claims_flips`."""
+    would settle it). ``flips`` is filled by :mod:`scalinglab.analyses.claims_flips`.
+    """
 
     claim: Claim
     verdict: str
@@ -277,8 +146,15 @@ class Check:
         return self.numbers[0]
 
 
-def _n(values: Mapping[str, Mapping[str, Any]], chapter: str, key: str, label: str, fmt: str, unit: str = "",
-       section: str | None = None) -> Number:
+def _n(
+    values: Mapping[str, Mapping[str, Any]],
+    chapter: str,
+    key: str,
+    label: str,
+    fmt: str,
+    unit: str = "",
+    section: str | None = None,
+) -> Number:
     return Number(label, values[chapter][key], fmt, unit, chapter, key, section)
 
 
@@ -286,129 +162,235 @@ def _check_1(v, t: Thresholds) -> Check:
     d = v["datacentre_scale"]
     sec = "Growth per year"
     return Check(
-        CLAIMS[0], rule_growth(d["dc_perf_growth_ci_low"], d["dc_perf_growth_ci_high"], t.promise_low_x,
-                               t.promise_high_x),
+        CLAIMS[0],
+        rule_growth(d["dc_perf_growth_ci_low"], d["dc_perf_growth_ci_high"], t.promise_low_x, t.promise_high_x),
         f"supported if the confidence interval of the leading systems' performance growth overlaps or lies above "
         f"[{t.promise_low_x:g}, {t.promise_high_x:g}]x per year; not supported if it lies wholly below",
-        (_n(v, "datacentre_scale", "dc_perf_growth_x_per_year", "performance growth", ".2f", "x per year", sec),
-         _n(v, "datacentre_scale", "dc_perf_growth_ci_low", "interval low", ".2f", "x", sec),
-         _n(v, "datacentre_scale", "dc_perf_growth_ci_high", "interval high", ".2f", "x", sec),
-         _n(v, "datacentre_scale", "dc_chips_share_pct", "share of the growth from more chips", ".0f", "%",
-            "Decomposition")),
+        (
+            _n(v, "datacentre_scale", "dc_perf_growth_x_per_year", "performance growth", ".2f", "x per year", sec),
+            _n(v, "datacentre_scale", "dc_perf_growth_ci_low", "interval low", ".2f", "x", sec),
+            _n(v, "datacentre_scale", "dc_perf_growth_ci_high", "interval high", ".2f", "x", sec),
+            _n(
+                v,
+                "datacentre_scale",
+                "dc_chips_share_pct",
+                "share of the growth from more chips",
+                ".0f",
+                "%",
+                "Decomposition",
+            ),
+        ),
         "which systems count as leading (top_n), the fit window, the number format of the peak, and that peak "
         "FLOP/s stands for performance",
-        "peak, not delivered, performance; growth bought with more chips, power and money counts as growth")
+        "peak, not delivered, performance; growth bought with more chips, power and money counts as growth",
+    )
 
 
 def _check_2(v, t: Thresholds) -> Check:
     d = v["datacentre_scale"]
     return Check(
-        CLAIMS[1], rule_cost_energy(d["dc_flops_per_watt_ci_low"], d["dc_flops_per_watt_ci_high"],
-                                    d["dc_flops_per_usd_ci_low"], d["dc_flops_per_usd_ci_high"],
-                                    t.promise_low_x, t.promise_high_x),
+        CLAIMS[1],
+        rule_cost_energy(
+            d["dc_flops_per_watt_ci_low"],
+            d["dc_flops_per_watt_ci_high"],
+            d["dc_flops_per_usd_ci_low"],
+            d["dc_flops_per_usd_ci_high"],
+            t.promise_low_x,
+            t.promise_high_x,
+        ),
         f"energy per FLOP falls by the growth of FLOP/s per watt, cost by that of FLOP/s per dollar; each passes if "
         f"its interval reaches [{t.promise_low_x:g}, {t.promise_high_x:g}]x per year; both: supported, one: partly "
         f"supported, none: not supported",
-        (_n(v, "datacentre_scale", "dc_flops_per_watt_growth_x_per_year", "FLOP/s per watt", ".2f", "x per year",
-            "Growth per year"),
-         _n(v, "datacentre_scale", "dc_flops_per_usd_growth_x_per_year", "FLOP/s per dollar", ".2f", "x per year",
-            "Growth per year"),
-         _n(v, "datacentre_scale", "dc_flops_per_watt_ci_high", "FLOP/s per watt, interval high", ".2f", "x",
-            "Growth per year")),
+        (
+            _n(
+                v,
+                "datacentre_scale",
+                "dc_flops_per_watt_growth_x_per_year",
+                "FLOP/s per watt",
+                ".2f",
+                "x per year",
+                "Growth per year",
+            ),
+            _n(
+                v,
+                "datacentre_scale",
+                "dc_flops_per_usd_growth_x_per_year",
+                "FLOP/s per dollar",
+                ".2f",
+                "x per year",
+                "Growth per year",
+            ),
+            _n(
+                v,
+                "datacentre_scale",
+                "dc_flops_per_watt_ci_high",
+                "FLOP/s per watt, interval high",
+                ".2f",
+                "x",
+                "Growth per year",
+            ),
+        ),
         "power capacity and hardware cost of the whole system (not the energy actually drawn, not operating cost)",
-        "capital cost only; energy is capacity, not metered use")
+        "capital cost only; energy is capacity, not metered use",
+    )
 
 
-def _check_3(v, t: Thresholds) -> Check:
+def _check_3(v, t: Thresholds) -> Check:  # noqa: ARG001 - one signature for every check
     m = v["moores_law_limits"]
     moore, dennard = "Is Moore's law exhausted?", "The end of Dennard scaling"
     return Check(
-        CLAIMS[2], rule_moore_dennard(m["moore_vs_interview"] == MOORE_AGREES,
-                                      m["frequency_trend_word"] in FREQUENCY_STOPPED),
+        CLAIMS[2],
+        rule_moore_dennard(m["moore_vs_interview"] == MOORE_AGREES, m["frequency_trend_word"] in FREQUENCY_STOPPED),
         "two tests, each the Moore's-law chapter's own rule: Moore's law is exhausted if the transistor doubling "
         "time is slower than the 1975 rule's two years or slowing after the split year; Dennard scaling is "
         "exhausted if clock frequency stopped growing after its break (its post-break interval not wholly above "
         "zero); both: supported, one: partly supported, none: not supported",
-        (_n(v, "moores_law_limits", "transistor_doubling_years", "transistor doubling time", ".2f", " years", moore),
-         _n(v, "moores_law_limits", "transistor_doubling_ci_high", "slowest doubling time in the interval", ".2f",
-            " years", moore),
-         _n(v, "moores_law_limits", "frequency_growth_pct_per_year_after", "clock growth after the break", ".1f",
-            "% per year", dennard),
-         _n(v, "moores_law_limits", "single_thread_growth_pct_per_year_after", "single-thread growth after the break",
-            ".0f", "% per year", "Where growth changes")),
+        (
+            _n(v, "moores_law_limits", "transistor_doubling_years", "transistor doubling time", ".2f", " years", moore),
+            _n(
+                v,
+                "moores_law_limits",
+                "transistor_doubling_ci_high",
+                "slowest doubling time in the interval",
+                ".2f",
+                " years",
+                moore,
+            ),
+            _n(
+                v,
+                "moores_law_limits",
+                "frequency_growth_pct_per_year_after",
+                "clock growth after the break",
+                ".1f",
+                "% per year",
+                dennard,
+            ),
+            _n(
+                v,
+                "moores_law_limits",
+                "single_thread_growth_pct_per_year_after",
+                "single-thread growth after the break",
+                ".0f",
+                "% per year",
+                "Where growth changes",
+            ),
+        ),
         "transistor counts of the largest microprocessors stand for Moore's law, clock frequency for Dennard "
         "scaling; the fit window and the split year",
         "counts per chip, not cost per transistor (the economic form of Moore's law is not in the data); the "
-        "microprocessor data end in 2021")
+        "microprocessor data end in 2021",
+    )
 
 
 def _check_4(v, t: Thresholds) -> Check:
     p = v["precision_codesign"]
     return Check(
-        CLAIMS[3], rule_share(p["decomp_format_share_pct"], t.major_share_pct, t.minor_share_pct),
+        CLAIMS[3],
+        rule_share(p["decomp_format_share_pct"], t.major_share_pct, t.minor_share_pct),
         f"supported if the change of number format carries at least {t.major_share_pct:g}% of the log gain in dense "
         f"peak FLOP/s; partly supported from {t.minor_share_pct:g}%; not supported below",
-        (_n(v, "precision_codesign", "decomp_format_share_pct", "format's share of the log gain", ".0f", "%"),
-         _n(v, "precision_codesign", "decomp_format_gain", "gain from the format", ".1f", "x"),
-         _n(v, "precision_codesign", "decomp_total_gain", "total gain", ".0f", "x")),
+        (
+            _n(v, "precision_codesign", "decomp_format_share_pct", "format's share of the log gain", ".0f", "%"),
+            _n(v, "precision_codesign", "decomp_format_gain", "gain from the format", ".1f", "x"),
+            _n(v, "precision_codesign", "decomp_total_gain", "total gain", ".0f", "x"),
+        ),
         "dense peak at the lowest supported format over the span of GPUs; a format counts only where its accuracy "
         "(block scaling for FP4) is acceptable",
-        "peak FLOP/s, not model quality at low precision")
+        "peak FLOP/s, not model quality at low precision",
+    )
 
 
 def _check_5(v, t: Thresholds) -> Check:
     c = v["interconnect_scaling"]
     tp, coll, dp = "Tensor-parallel inference", "What a collective costs", "Data-parallel training"
     return Check(
-        CLAIMS[4], rule_network(c["tp8_nvlink_word"], c["tp8_infiniband_word"], c["in_network_allreduce_ms"],
-                                c["ring_allreduce_ms"], c["scaling_efficiency_nvl72"], c["scaling_efficiency_nvl8"],
-                                t.min_domain_efficiency_gain_x),
+        CLAIMS[4],
+        rule_network(
+            c["tp8_nvlink_word"],
+            c["tp8_infiniband_word"],
+            c["in_network_allreduce_ms"],
+            c["ring_allreduce_ms"],
+            c["scaling_efficiency_nvl72"],
+            c["scaling_efficiency_nvl8"],
+            t.min_domain_efficiency_gain_x,
+        ),
         f"three tests in the interconnect chapter's alpha-beta model: 8-way tensor-parallel decode is clearly faster "
         f"over NVLink but not over InfiniBand (the chapter's own word); the in-network all-reduce beats the ring; "
         f"72-GPU NVLink domains lift data-parallel efficiency at least {t.min_domain_efficiency_gain_x:g}x over "
         f"8-GPU domains; all three: supported, some: partly supported, none: not supported",
-        (_n(v, "interconnect_scaling", "tp8_nvlink_speedup", "8-way tensor parallel over NVLink", ".2f", "x", tp),
-         _n(v, "interconnect_scaling", "tp8_infiniband_speedup", "8-way tensor parallel over InfiniBand", ".2f", "x",
-            tp),
-         _n(v, "interconnect_scaling", "in_network_allreduce_ms", "in-network all-reduce", ".2f", " ms", coll),
-         _n(v, "interconnect_scaling", "ring_allreduce_ms", "ring all-reduce", ".2f", " ms", coll),
-         _n(v, "interconnect_scaling", "scaling_efficiency_nvl72", "data-parallel efficiency, 72-GPU domains", ".3f",
-            "", dp),
-         _n(v, "interconnect_scaling", "scaling_efficiency_nvl8", "data-parallel efficiency, 8-GPU domains", ".3f",
-            "", dp)),
+        (
+            _n(v, "interconnect_scaling", "tp8_nvlink_speedup", "8-way tensor parallel over NVLink", ".2f", "x", tp),
+            _n(
+                v,
+                "interconnect_scaling",
+                "tp8_infiniband_speedup",
+                "8-way tensor parallel over InfiniBand",
+                ".2f",
+                "x",
+                tp,
+            ),
+            _n(v, "interconnect_scaling", "in_network_allreduce_ms", "in-network all-reduce", ".2f", " ms", coll),
+            _n(v, "interconnect_scaling", "ring_allreduce_ms", "ring all-reduce", ".2f", " ms", coll),
+            _n(
+                v,
+                "interconnect_scaling",
+                "scaling_efficiency_nvl72",
+                "data-parallel efficiency, 72-GPU domains",
+                ".3f",
+                "",
+                dp,
+            ),
+            _n(
+                v,
+                "interconnect_scaling",
+                "scaling_efficiency_nvl8",
+                "data-parallel efficiency, 8-GPU domains",
+                ".3f",
+                "",
+                dp,
+            ),
+        ),
         "the alpha-beta model with datasheet bandwidths and latencies; the chapter's model size, job size, message "
         "size and overlap of communication with compute",
-        "a model, not a measurement: congestion, stragglers and failures are left out")
+        "a model, not a measurement: congestion, stragglers and failures are left out",
+    )
 
 
-def _check_6(v, t: Thresholds) -> Check:
+def _check_6(v, t: Thresholds) -> Check:  # noqa: ARG001 - one signature for every check
     s = v["software_speedup"]
     return Check(
-        CLAIMS[5], rule_software(s["sw_best_speedup_x"], s["sw_claimed_speedup_x"]),
+        CLAIMS[5],
+        rule_software(s["sw_best_speedup_x"], s["sw_claimed_speedup_x"]),
         f"software_speedup's rule: supported if the largest same-hardware MLPerf Inference speed-up within "
         f"{s['sw_window_months']:g} months is at least the claimed {s['sw_claimed_speedup_x']:g}x, otherwise not "
         f"supported",
-        (_n(v, "software_speedup", "sw_best_speedup_x", "largest speed-up in the window", ".2f", "x", "The claim"),
-         _n(v, "software_speedup", "sw_claimed_speedup_x", "claimed", ".1f", "x", "The claim"),
-         _n(v, "software_speedup", "sw_window_months", "window", ".0f", " months", "The claim")),
+        (
+            _n(v, "software_speedup", "sw_best_speedup_x", "largest speed-up in the window", ".2f", "x", "The claim"),
+            _n(v, "software_speedup", "sw_claimed_speedup_x", "claimed", ".1f", "x", "The claim"),
+            _n(v, "software_speedup", "sw_window_months", "window", ".0f", " months", "The claim"),
+        ),
         "NVIDIA's own DGX H100 submissions, round to round; Offline and Server never mixed",
-        "derived from MLPerf Inference results, not official MLPerf results; the whole software stack changed")
+        "derived from MLPerf Inference results, not official MLPerf results; the whole software stack changed",
+    )
 
 
 def _check_7(v, t: Thresholds) -> Check:
     k = v["token_cost_drop"]
     return Check(
-        CLAIMS[6], rule_token_drop(k["claim_ratio"], k["fixed_over_claim_period_x"], t.claimed_token_drop_x,
-                                   t.price_tolerance_x),
+        CLAIMS[6],
+        rule_token_drop(k["claim_ratio"], k["fixed_over_claim_period_x"], t.claimed_token_drop_x, t.price_tolerance_x),
         f"the pair's price ratio reproduces the claim if within {t.price_tolerance_x:g}x of "
         f"{t.claimed_token_drop_x:g}x; the drop at fixed capability over the same months reaches it if at least "
         f"{t.claimed_token_drop_x / t.price_tolerance_x:g}x; both: supported, the pair only: partly supported, "
         f"neither: not supported",
-        (_n(v, "token_cost_drop", "claim_ratio", "the pair's price ratio", ".0f", "x"),
-         _n(v, "token_cost_drop", "fixed_over_claim_period_x", "drop at fixed capability, same months", ".0f", "x"),
-         _n(v, "token_cost_drop", "claim_period_months", "months between the prices", ".0f", "")),
+        (
+            _n(v, "token_cost_drop", "claim_ratio", "the pair's price ratio", ".0f", "x"),
+            _n(v, "token_cost_drop", "fixed_over_claim_period_x", "drop at fixed capability, same months", ".0f", "x"),
+            _n(v, "token_cost_drop", "claim_period_months", "months between the prices", ".0f", ""),
+        ),
         "the pair of models and the price convention; MMLU as the measure of capability; list prices",
-        "list prices, not costs; one benchmark for capability")
+        "list prices, not costs; one benchmark for capability",
+    )
 
 
 def _check_8(v, t: Thresholds) -> Check:
@@ -416,36 +398,58 @@ def _check_8(v, t: Thresholds) -> Check:
     batch = v.get("token_cost_drop:params", {}).get("batch_size", 64)
     sec = "From first principles"
     return Check(
-        CLAIMS[7], rule_training_serves(k["fp_bound"], t.prefill_prompt_tokens, k["fp_crossover_batch"]),
+        CLAIMS[7],
+        rule_training_serves(k["fp_bound"], t.prefill_prompt_tokens, k["fp_crossover_batch"]),
         f"on the token chapter's roofline, a phase uses the FLOP/s a training GPU is bought for when it is "
         f"compute-bound: decode at the chapter's batch (KV-cache reads included), and prefill of a "
         f"{t.prefill_prompt_tokens}-token prompt, which computes that many tokens per read of the weights, against "
         f"the crossover batch; both compute-bound: supported, one: partly supported, neither: not supported",
-        (_n(v, "token_cost_drop", "fp_crossover_batch", "compute-versus-memory crossover batch", ".0f", " sequences",
-            sec),
-         Number("decode batch of the chapter", batch, ".0f", " sequences", "token_cost_drop", "fp_config", sec),
-         _n(v, "token_cost_drop", "fp_bound", "decode at that batch is bound by", "s", "", sec)),
+        (
+            _n(
+                v,
+                "token_cost_drop",
+                "fp_crossover_batch",
+                "compute-versus-memory crossover batch",
+                ".0f",
+                " sequences",
+                sec,
+            ),
+            Number("decode batch of the chapter", batch, ".0f", " sequences", "token_cost_drop", "fp_config", sec),
+            _n(v, "token_cost_drop", "fp_bound", "decode at that batch is bound by", "s", "", sec),
+        ),
         "one GPU, the chapter's model, weight format, context length and utilisations; prefill's KV writes ignored",
         "whether training investment pays for serving is an economic question the book's data do not reach",
-        "utilisation and cost data of real inference fleets on training clusters")
+        "utilisation and cost data of real inference fleets on training clusters",
+    )
 
 
-def _check_9(v, t: Thresholds) -> Check:
+def _check_9(v, t: Thresholds) -> Check:  # noqa: ARG001 - one signature for every check
     k = v["token_cost_drop"]
     tasks = int(v.get("token_cost_drop:task_benchmarks_n", 0))
     return Check(
-        CLAIMS[8], rule_small_models(tasks, k["decomposition_size_x"]),
+        CLAIMS[8],
+        rule_small_models(tasks, k["decomposition_size_x"]),
         "testable only with scores of models on specialised tasks; then supported if the model-size factor of the "
         "price decomposition exceeds 1",
-        (_n(v, "token_cost_drop", "decomposition_size_x", "model-size factor of the price fall", ".1f", "x"),
-         _n(v, "token_cost_drop", "fixed_last_holder", "cheapest model at GPT-4's MMLU", "s", "")),
+        (
+            _n(v, "token_cost_drop", "decomposition_size_x", "model-size factor of the price fall", ".1f", "x"),
+            _n(v, "token_cost_drop", "fixed_last_holder", "cheapest model at GPT-4's MMLU", "s", ""),
+        ),
         "a smaller active parameter count is what makes a model cheaper to serve",
         "the price table scores every model on one general benchmark (MMLU), none on specialised work",
-        "scores of small and large models on the same specialised tasks (e.g. domain benchmarks), with prices")
+        "scores of small and large models on the same specialised tasks (e.g. domain benchmarks), with prices",
+    )
 
 
 CHECKS: dict[int, Callable[[Mapping[str, Any], Thresholds], Check]] = {
-    1: _check_1, 2: _check_2, 3: _check_3, 4: _check_4, 5: _check_5, 6: _check_6, 7: _check_7, 8: _check_8,
+    1: _check_1,
+    2: _check_2,
+    3: _check_3,
+    4: _check_4,
+    5: _check_5,
+    6: _check_6,
+    7: _check_7,
+    8: _check_8,
     9: _check_9,
 }
 
@@ -472,5 +476,13 @@ def evaluate(values: Mapping[str, Mapping[str, Any]], thresholds: Thresholds | N
 
 def summary_rows(checks: list[Check]) -> list[dict[str, Any]]:
     """Rows of the ledger table: number, claim, verdict, the headline number (text) and the rule."""
-    return [{"number": c.claim.number, "claim": c.claim.short, "verdict": c.verdict, "deciding_number":
-             f"{c.headline.label}: {c.headline.text}", "rule": c.rule} for c in checks]
+    return [
+        {
+            "number": c.claim.number,
+            "claim": c.claim.short,
+            "verdict": c.verdict,
+            "deciding_number": f"{c.headline.label}: {c.headline.text}",
+            "rule": c.rule,
+        }
+        for c in checks
+    ]

@@ -14,8 +14,10 @@ import polars as pl
 
 from scalinglab.analyses import claims as C
 
-SOURCE = ("the book's chapters, read from their executed notebooks; claims paraphrased from No Priors, "
-          "episode 89, November 2024")
+SOURCE = (
+    "the book's chapters, read from their executed notebooks; claims paraphrased from No Priors, "
+    "episode 89, November 2024"
+)
 CHAPTER_TITLES: dict[str, str] = {
     "moores_law_limits": "Moore's-law limits",
     "datacentre_scale": "At data-centre scale",
@@ -37,7 +39,8 @@ def glue_values(checks: list[C.Check]) -> dict[str, Any]:
     """Scalar values the page (and the landing page) glue: per claim ``claim<n>_verdict``, ``_rule``,
     ``_number`` (the headline number with its unit), ``_number_label``, ``_flips``, ``_assumptions``, ``_limits``,
     ``_settle``, ``_sentence``, ``_short``; and ``claims_n``, ``claims_supported_n``, ``claims_partly_n``,
-    ``claims_not_supported_n``, ``claims_not_testable_n``."""
+    ``claims_not_supported_n``, ``claims_not_testable_n``.
+    """
     out: dict[str, Any] = {}
     for c in checks:
         p = f"claim{c.claim.number}_"
@@ -46,47 +49,71 @@ def glue_values(checks: list[C.Check]) -> dict[str, Any]:
         out[p + "number"] = c.headline.text
         out[p + "number_label"] = c.headline.label
         out[p + "flips"] = "; ".join(f.sentence for f in c.flips) if c.flips else "no parameter searched changes it"
-        out[p + "flips_n"] = sum(hasattr(f, "verdict") and f.verdict != "unchanged" and hasattr(f, "value")
-                                 for f in c.flips)
+        out[p + "flips_n"] = sum(
+            hasattr(f, "verdict") and f.verdict != "unchanged" and hasattr(f, "value") for f in c.flips
+        )
         out[p + "assumptions"] = c.assumptions
         out[p + "limits"] = c.limits or "none beyond the assumptions"
         out[p + "settle"] = c.settle or "not needed"
         out[p + "sentence"] = c.claim.sentence
         out[p + "short"] = c.claim.short
     out["claims_n"] = len(checks)
-    for name, word in (("supported", C.SUPPORTED), ("partly", C.PARTLY), ("not_supported", C.NOT_SUPPORTED),
-                       ("not_testable", C.NOT_TESTABLE)):
+    for name, word in (
+        ("supported", C.SUPPORTED),
+        ("partly", C.PARTLY),
+        ("not_supported", C.NOT_SUPPORTED),
+        ("not_testable", C.NOT_TESTABLE),
+    ):
         out[f"claims_{name}_n"] = sum(c.verdict == word for c in checks)
     return out
 
 
 def summary_frame(checks: list[C.Check]) -> pl.DataFrame:
     """One row per claim: ``number``, ``claim``, ``verdict`` (a markdown link to the claim's section),
-    ``deciding_number``; sorted by number."""
-    return pl.DataFrame([{"number": c.claim.number, "claim": c.claim.short,
-                          "verdict": f"[{c.verdict}](#{c.claim.anchor})",
-                          "deciding_number": f"{c.headline.label}: {c.headline.text}"} for c in checks]).sort("number")
+    ``deciding_number``; sorted by number.
+    """
+    return pl.DataFrame(
+        [
+            {
+                "number": c.claim.number,
+                "claim": c.claim.short,
+                "verdict": f"[{c.verdict}](#{c.claim.anchor})",
+                "deciding_number": f"{c.headline.label}: {c.headline.text}",
+            }
+            for c in checks
+        ]
+    ).sort("number")
 
 
 def summary_table(checks: list[C.Check]):
     """The ledger as a reader-facing table (great_tables); verdicts link to their sections."""
     from scalinglab import charts
 
-    t = charts.table(summary_frame(checks), title="The claims, checked", source=SOURCE,
-                     labels={"number": "#", "claim": "Claim", "verdict": "Verdict",
-                             "deciding_number": "Deciding number"})
+    t = charts.table(
+        summary_frame(checks),
+        title="The claims, checked",
+        source=SOURCE,
+        labels={"number": "#", "claim": "Claim", "verdict": "Verdict", "deciding_number": "Deciding number"},
+    )
     return t.fmt_markdown(columns="verdict")
 
 
 def evidence_frame(check: C.Check, anchor: Callable[[str, str | None], str]) -> pl.DataFrame:
     """The deciding numbers of one claim: ``number`` (label), ``value`` (with unit), ``key`` (glued key) and
-    ``computed_in`` (a markdown link to the chapter section that computed it), in the check's order."""
+    ``computed_in`` (a markdown link to the chapter section that computed it), in the check's order.
+    """
     rows = []
     for n in check.numbers:
         title = CHAPTER_TITLES.get(n.chapter, n.chapter)
         where = f"{title}, {n.section}" if n.section else title
-        rows.append({"number": n.label, "value": n.text, "key": f"{n.chapter}::{n.key}",
-                     "computed_in": f"[{where}]({html_link(anchor(n.chapter, n.section))})"})
+        rows.append(
+            {
+                "number": n.label,
+                "value": n.text,
+                "key": f"{n.chapter}::{n.key}",
+                "computed_in": f"[{where}]({html_link(anchor(n.chapter, n.section))})",
+            }
+        )
     return pl.DataFrame(rows)
 
 
@@ -94,9 +121,13 @@ def evidence_table(check: C.Check, anchor: Callable[[str, str | None], str]):
     """One claim's deciding numbers as a reader-facing table, each linked to its chapter section."""
     from scalinglab import charts
 
-    t = charts.table(evidence_frame(check, anchor), title=f"Claim {check.claim.number}: the deciding numbers",
-                     subtitle=f"Verdict: {check.verdict}", source=SOURCE,
-                     labels={"number": "Number", "value": "Value", "key": "Glued key", "computed_in": "Computed in"})
+    t = charts.table(
+        evidence_frame(check, anchor),
+        title=f"Claim {check.claim.number}: the deciding numbers",
+        subtitle=f"Verdict: {check.verdict}",
+        source=SOURCE,
+        labels={"number": "Number", "value": "Value", "key": "Glued key", "computed_in": "Computed in"},
+    )
     return t.fmt_markdown(columns="computed_in")
 
 
@@ -105,23 +136,40 @@ def datacentre_sweep_table(sweep: pl.DataFrame, claim: int):
     from scalinglab import charts
 
     col = f"verdict_{claim}"
-    wide = sweep.select("top_n", pl.col("start_year").cast(pl.String), col).pivot(
-        on="start_year", index="top_n", values=col, sort_columns=True).sort("top_n")
-    return charts.table(wide, title=f"Claim {claim}: verdict by definition of 'leading' and start of the window",
-                        source="Epoch AI, 'Data on GPU Clusters' (CC BY 4.0); the data-centre chapter's analysis "
-                        "rerun at each setting", labels={"top_n": "Top n"}, integers=["top_n"],
-                        notes=["Columns: first year of the fit window (the end year as the chapter ran)."])
+    wide = (
+        sweep.select("top_n", pl.col("start_year").cast(pl.String), col)
+        .pivot(on="start_year", index="top_n", values=col, sort_columns=True)
+        .sort("top_n")
+    )
+    return charts.table(
+        wide,
+        title=f"Claim {claim}: verdict by definition of 'leading' and start of the window",
+        source="Epoch AI, 'Data on GPU Clusters' (CC BY 4.0); the data-centre chapter's analysis rerun at each setting",
+        labels={"top_n": "Top n"},
+        integers=["top_n"],
+        notes=["Columns: first year of the fit window (the end year as the chapter ran)."],
+    )
 
 
 def flips_table(check: C.Check):
     """What would change one claim's verdict: every search, the setting at which the verdict flips (or that none
-    does), and the verdict there."""
+    does), and the verdict there.
+    """
     from scalinglab import charts
 
-    rows = [f.row() for f in check.flips] or [{"searched": "", "as_run": "", "flips_at": "no search", "verdict_there":
-                                               "", "found_by": ""}]
-    return charts.table(pl.DataFrame(rows), title=f"Claim {check.claim.number}: what would change the verdict",
-                        subtitle=f"Verdict as run: {check.verdict}", source="the chapters' own analysis functions "
-                        "rerun at other settings, and bisection on the rule's thresholds",
-                        labels={"searched": "Parameter searched", "as_run": "As run", "flips_at": "Flips at",
-                                "verdict_there": "Verdict there", "found_by": "Found by"})
+    rows = [f.row() for f in check.flips] or [
+        {"searched": "", "as_run": "", "flips_at": "no search", "verdict_there": "", "found_by": ""}
+    ]
+    return charts.table(
+        pl.DataFrame(rows),
+        title=f"Claim {check.claim.number}: what would change the verdict",
+        subtitle=f"Verdict as run: {check.verdict}",
+        source="the chapters' own analysis functions rerun at other settings, and bisection on the rule's thresholds",
+        labels={
+            "searched": "Parameter searched",
+            "as_run": "As run",
+            "flips_at": "Flips at",
+            "verdict_there": "Verdict there",
+            "found_by": "Found by",
+        },
+    )

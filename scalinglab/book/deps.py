@@ -25,8 +25,17 @@ from pathlib import Path
 
 from scalinglab.paths import REPO_ROOT
 
-__all__ = ["LEDGER", "LEDGER_ONLY", "chapter_dependencies", "chapters_read_by_ledger", "shared_dependencies",
-           "deps_fingerprint", "is_fresh", "sha256_file", "main"]
+__all__ = [
+    "LEDGER",
+    "LEDGER_ONLY",
+    "chapter_dependencies",
+    "chapters_read_by_ledger",
+    "shared_dependencies",
+    "deps_fingerprint",
+    "is_fresh",
+    "sha256_file",
+    "main",
+]
 
 #: The page that reads every other chapter's executed notebook (executed after them).
 LEDGER = "claims"
@@ -34,6 +43,9 @@ LEDGER = "claims"
 LEDGER_ONLY: tuple[str, ...] = (
     "scalinglab/analyses/claims.py",
     "scalinglab/analyses/claims_flips.py",
+    "scalinglab/analyses/claims_rules.py",
+    "scalinglab/analyses/claims_search.py",
+    "scalinglab/analyses/claims_sweeps.py",
     "scalinglab/analyses/claims_views.py",
     "scalinglab/book/ledger.py",
     "scalinglab/book/schemas/claims.py",
@@ -65,8 +77,11 @@ def shared_dependencies(root: Path = REPO_ROOT) -> list[Path]:
     root = Path(root)
     data = root / "data"
     files = [p for p in data.rglob("*") if p.is_file() and "scripts" not in p.relative_to(data).parts]
-    files += [p for p in (root / "scalinglab").rglob("*.py")
-              if "__pycache__" not in p.parts and p.relative_to(root).as_posix() not in LEDGER_ONLY]
+    files += [
+        p
+        for p in (root / "scalinglab").rglob("*.py")
+        if "__pycache__" not in p.parts and p.relative_to(root).as_posix() not in LEDGER_ONLY
+    ]
     req = root / "requirements.txt"
     if req.exists():
         files.append(req)

@@ -23,8 +23,17 @@ from scalinglab.analyses import claims as C
 from scalinglab.book.glue import glued_values, read_notebook, run_record_of
 from scalinglab.paths import EXECUTED_DIR
 
-__all__ = ["LedgerError", "MissingChapter", "MissingKey", "MissingSection", "Ledger", "load", "needed",
-           "section_anchor", "headings"]
+__all__ = [
+    "LedgerError",
+    "MissingChapter",
+    "MissingKey",
+    "MissingSection",
+    "Ledger",
+    "load",
+    "needed",
+    "section_anchor",
+    "headings",
+]
 
 
 class LedgerError(LookupError):
@@ -51,7 +60,7 @@ class MissingSection(LedgerError):
 
 
 def needed(needs: Mapping[int, Iterable[tuple[str, str]]] | None = None) -> dict[str, list[str]]:
-    """chapter slug -> the glued keys the claims read (from :data:`~scalinglab.analyses.claims.NEEDS`), in order."""
+    """Chapter slug -> the glued keys the claims read (from :data:`~scalinglab.analyses.claims.NEEDS`), in order."""
     out: dict[str, list[str]] = {}
     for pairs in (C.NEEDS if needs is None else needs).values():
         for slug, key in pairs:
@@ -74,7 +83,8 @@ def headings(nb: Mapping[str, Any]) -> list[str]:
 
 def section_anchor(heading: str) -> str:
     """The id Sphinx gives a section with this heading (docutils' ``make_id``), e.g. ``"The verdict"`` ->
-    ``"the-verdict"``. Roles and markup in the heading are reduced to their text first."""
+    ``"the-verdict"``. Roles and markup in the heading are reduced to their text first.
+    """
     from docutils.nodes import make_id
 
     text = re.sub(r"\{[^}]+\}`([^`]*)`", r"\1", heading)
@@ -85,7 +95,8 @@ def section_anchor(heading: str) -> str:
 @dataclass
 class Ledger:
     """What the executed chapters say: ``values`` (slug -> glued key -> value), ``params`` (slug -> the parameters
-    it ran with, from its run record), ``headings`` (slug -> its section headings) and ``folder``."""
+    it ran with, from its run record), ``headings`` (slug -> its section headings) and ``folder``.
+    """
 
     folder: Path
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -97,25 +108,35 @@ class Ledger:
         if chapter not in self.values:
             raise MissingChapter(f"the ledger has not read chapter {chapter!r} (needed for {key!r})", chapter, key)
         if key not in self.values[chapter]:
-            raise MissingKey(f"chapter {chapter!r} glues no value {key!r} ({self.folder / (chapter + '.ipynb')}); "
-                             f"rerun the chapter or update scalinglab/analyses/claims.py NEEDS", chapter, key)
+            raise MissingKey(
+                f"chapter {chapter!r} glues no value {key!r} ({self.folder / (chapter + '.ipynb')}); "
+                f"rerun the chapter or update scalinglab/analyses/claims.py NEEDS",
+                chapter,
+                key,
+            )
         return self.values[chapter][key]
 
     def anchor(self, chapter: str, section: str | None) -> str:
         """``<slug>.ipynb#<id>`` of a chapter's section (or of the chapter's top for None), relative to the
         executed folder; :class:`MissingSection` naming the chapter and the heading when it has no such section.
-        A heading matches when it starts with ``section``."""
+        A heading matches when it starts with ``section``.
+        """
         if section is None:
             return f"{chapter}.ipynb"
         for h in self.headings.get(chapter, []):
             if h.startswith(section):
                 return f"{chapter}.ipynb#{section_anchor(h)}"
-        raise MissingSection(f"chapter {chapter!r} has no section headed {section!r} "
-                             f"(headings: {', '.join(self.headings.get(chapter, [])) or 'none'})", chapter, section)
+        raise MissingSection(
+            f"chapter {chapter!r} has no section headed {section!r} "
+            f"(headings: {', '.join(self.headings.get(chapter, [])) or 'none'})",
+            chapter,
+            section,
+        )
 
     def evaluation_values(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The mapping :func:`scalinglab.analyses.claims.evaluate` takes: the glued values per chapter plus
-        ``"<slug>:params"`` entries and ``extra``."""
+        ``"<slug>:params"`` entries and ``extra``.
+        """
         out: dict[str, Any] = {s: dict(v) for s, v in self.values.items()}
         out.update({f"{s}:params": dict(p) for s, p in self.params.items()})
         out.update(extra or {})
@@ -137,16 +158,23 @@ def load(folder: str | Path = EXECUTED_DIR, needs: Mapping[int, Iterable[tuple[s
     for slug, keys in needed(needs).items():
         path = folder / f"{slug}.ipynb"
         if not path.exists():
-            raise MissingChapter(f"the ledger needs chapter {slug!r} but {path} does not exist; execute it first "
-                                 f"(make executed/{slug}.ipynb)", slug, keys[0] if keys else None)
+            raise MissingChapter(
+                f"the ledger needs chapter {slug!r} but {path} does not exist; execute it first "
+                f"(make executed/{slug}.ipynb)",
+                slug,
+                keys[0] if keys else None,
+            )
         nb = read_notebook(path)
         glued = glued_values(nb)
         missing = [k for k in keys if k not in glued]
         if missing:
             more = f" (and {len(missing) - 1} more: {', '.join(missing[1:])})" if len(missing) > 1 else ""
-            raise MissingKey(f"chapter {slug!r} ({path}) glues no value {missing[0]!r}{more}, which the ledger "
-                             f"needs; rerun the chapter or update scalinglab/analyses/claims.py NEEDS",
-                             slug, missing[0])
+            raise MissingKey(
+                f"chapter {slug!r} ({path}) glues no value {missing[0]!r}{more}, which the ledger "
+                f"needs; rerun the chapter or update scalinglab/analyses/claims.py NEEDS",
+                slug,
+                missing[0],
+            )
         led.values[slug] = glued
         rec = run_record_of(nb) or {}
         led.params[slug] = dict(rec.get("parameters") or {})

@@ -34,7 +34,6 @@ A scenario file (``scenarios/NAME.yaml``)::
 from __future__ import annotations
 
 import difflib
-import html
 import json
 import os
 import re
@@ -190,7 +189,8 @@ def _fmt(v: Any) -> str:
 
 def verdict_changes(default_nb: Path, scenario_nb: Path) -> list[dict[str, Any]] | None:
     """Claims whose verdict differs between two executed ledgers: ``claim`` (number), ``short``, ``default``,
-    ``scenario``; None when the default ledger (``default_nb``) does not exist."""
+    ``scenario``; None when the default ledger (``default_nb``) does not exist.
+    """
     if not Path(default_nb).exists():
         return None
     a, b = glued_file(default_nb), glued_file(scenario_nb)
@@ -370,7 +370,7 @@ def build_book(
         changes = verdict_changes(root / "executed" / f"{LEDGER}.ipynb", ledger_nb)
         verdicts = verdicts_sentence(changes)
         nb = json.loads(ledger_nb.read_text(encoding="utf-8"))
-        banner = chapter_banner_html(sc, LEDGER, diffs) + f'\n<div class="scenario-banner"><p>{html.escape(verdicts)}</p></div>'
+        banner = chapter_banner_html(sc, LEDGER, diffs) + "\n" + render("scenario_verdicts.html.j2", sentence=verdicts)
         nbformat.write(_insert_banner(nb, banner), src / "executed" / f"{LEDGER}.ipynb")
     (src / "_config.yml").write_text(_config_for(root, src, sc, banner_text(sc, diffs, verdicts)))
     (src / "scenario.json").write_text(

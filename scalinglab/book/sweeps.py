@@ -33,7 +33,13 @@ from scalinglab.errors import ParameterError
 from scalinglab.paths import RUNS_DIR, chapter_notebook
 
 __all__ = [
-    "VECTORISED", "VECTORISED_KEYS", "SweepResult", "expand_grid", "headline_keys", "sweep", "verdict_columns",
+    "VECTORISED",
+    "VECTORISED_KEYS",
+    "SweepResult",
+    "expand_grid",
+    "headline_keys",
+    "sweep",
+    "verdict_columns",
     "write_sweep_chart",
 ]
 
@@ -347,8 +353,9 @@ def sweep(
     for k in keys:
         name = k if k not in data else f"glued_{k}"
         data[name] = _column([p["glued"].get(k) for p in points])
-    for n, col in verdict_columns(chapter, [p["glued"] if p["status"] in ("ok", "cached") else None
-                                            for p in points]).items():
+    for n, col in verdict_columns(
+        chapter, [p["glued"] if p["status"] in ("ok", "cached") else None for p in points]
+    ).items():
         data[f"verdict_claim{n}"] = pl.Series(col, dtype=pl.String)
     table = pl.DataFrame(data)
 
