@@ -32,7 +32,7 @@ def datacentre_sweep(
     """Verdicts of claims 1 and 2 at every (top_n, start_year), other parameters as the chapter ran.
 
     Calls :func:`scalinglab.analyses.datacentre_scale.analyse` at each point; points whose window holds too few
-    leading systems are skipped. Returns ``top_n``, ``start_year``, ``perf_ci_low``, ``perf_ci_high``,
+    leading systems are skipped. Returns ``top_n``, ``start_year``, ``perf_x_per_year``, ``perf_ci_low``, ``perf_ci_high``,
     ``verdict_1``, ``verdict_2``, sorted by top_n then start_year.
     """
     end = int(params["end_year"])
@@ -50,6 +50,7 @@ def datacentre_sweep(
                 {
                     "top_n": n,
                     "start_year": sy,
+                    "perf_x_per_year": r.perf_growth_x_per_year,
                     "perf_ci_low": r.perf_growth_ci_low,
                     "perf_ci_high": r.perf_growth_ci_high,
                     "verdict_1": C.rule_growth(

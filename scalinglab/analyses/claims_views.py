@@ -173,3 +173,44 @@ def flips_table(check: C.Check):
             "found_by": "Found by",
         },
     )
+
+
+def datacentre_sweep_chart(sweep: pl.DataFrame, t: C.Thresholds):
+    """Claim 1's flip search drawn: the performance growth interval of the leading systems for every ``top_n``
+    and start year searched, against the promised band (shaded)."""
+    import altair as alt
+
+    from scalinglab import charts
+
+    order = [str(n) for n in sorted(sweep["top_n"].unique().to_list())]
+    df = sweep.with_columns(pl.col("top_n").cast(pl.String).alias("leading"))
+    y = alt.Y("perf_ci_low:Q", title="Performance growth, interval (x per year)")
+    band = (
+        alt.Chart(pl.DataFrame({"low": [t.promise_low_x], "high": [t.promise_high_x], "label": ["the promise"]}))
+        .mark_rect(opacity=0.18, color=charts.OKABE_ITO[2])
+        .encode(y=alt.Y("low:Q", title="Performance growth, interval (x per year)"), y2="high:Q",
+                tooltip=[alt.Tooltip("label:N", title="band"), alt.Tooltip("low:Q", title="from (x)"),
+                         alt.Tooltip("high:Q", title="to (x)")])
+    )
+    bars = (
+        alt.Chart(df)
+        .mark_rule(strokeWidth=3)
+        .encode(
+            x=alt.X("start_year:O", title="First year of the fit window"),
+            xOffset=alt.XOffset("leading:N", sort=order),
+            y=y,
+            y2="perf_ci_high:Q",
+            color=alt.Color("leading:N", title="Top n", sort=order),
+            tooltip=[alt.Tooltip("top_n:Q", title="top n"), alt.Tooltip("start_year:O", title="start year"),
+                     alt.Tooltip("perf_x_per_year:Q", title="growth (x per year)", format=".2f"),
+                     alt.Tooltip("perf_ci_low:Q", title="interval low (x)", format=".2f"),
+                     alt.Tooltip("perf_ci_high:Q", title="interval high (x)", format=".2f"),
+                     alt.Tooltip("verdict_1:N", title="verdict")],
+        )
+    )
+    return charts.finish(
+        band + bars,
+        "Claim 1: growth of the leading systems by definition and window",
+        "Epoch AI, 'Data on GPU Clusters' (CC BY 4.0); the data-centre chapter's analysis rerun at each setting",
+        subtitle=f"Bars: interval of the fitted growth; shaded: the promised {t.promise_low_x:g}-{t.promise_high_x:g}x",
+    )
