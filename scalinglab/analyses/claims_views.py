@@ -131,26 +131,6 @@ def evidence_table(check: C.Check, anchor: Callable[[str, str | None], str]):
     return t.fmt_markdown(columns="computed_in")
 
 
-def datacentre_sweep_table(sweep: pl.DataFrame, claim: int):
-    """Claim 1's or 2's verdict for every ``top_n`` (rows) and start year (columns) of the flip search."""
-    from scalinglab import charts
-
-    col = f"verdict_{claim}"
-    wide = (
-        sweep.select("top_n", pl.col("start_year").cast(pl.String), col)
-        .pivot(on="start_year", index="top_n", values=col, sort_columns=True)
-        .sort("top_n")
-    )
-    return charts.table(
-        wide,
-        title=f"Claim {claim}: verdict by definition of 'leading' and start of the window",
-        source="Epoch AI, 'Data on GPU Clusters' (CC BY 4.0); the data-centre chapter's analysis rerun at each setting",
-        labels={"top_n": "Top n"},
-        integers=["top_n"],
-        notes=["Columns: first year of the fit window (the end year as the chapter ran)."],
-    )
-
-
 def flips_table(check: C.Check):
     """What would change one claim's verdict: every search, the setting at which the verdict flips (or that none
     does), and the verdict there.
@@ -177,7 +157,8 @@ def flips_table(check: C.Check):
 
 def datacentre_sweep_chart(sweep: pl.DataFrame, t: C.Thresholds):
     """Claim 1's flip search drawn: the performance growth interval of the leading systems for every ``top_n``
-    and start year searched, against the promised band (shaded)."""
+    and start year searched, against the promised band (shaded).
+    """
     import altair as alt
 
     from scalinglab import charts
@@ -188,9 +169,15 @@ def datacentre_sweep_chart(sweep: pl.DataFrame, t: C.Thresholds):
     band = (
         alt.Chart(pl.DataFrame({"low": [t.promise_low_x], "high": [t.promise_high_x], "label": ["the promise"]}))
         .mark_rect(opacity=0.18, color=charts.OKABE_ITO[2])
-        .encode(y=alt.Y("low:Q", title="Performance growth, interval (x per year)"), y2="high:Q",
-                tooltip=[alt.Tooltip("label:N", title="band"), alt.Tooltip("low:Q", title="from (x)"),
-                         alt.Tooltip("high:Q", title="to (x)")])
+        .encode(
+            y=alt.Y("low:Q", title="Performance growth, interval (x per year)"),
+            y2="high:Q",
+            tooltip=[
+                alt.Tooltip("label:N", title="band"),
+                alt.Tooltip("low:Q", title="from (x)"),
+                alt.Tooltip("high:Q", title="to (x)"),
+            ],
+        )
     )
     bars = (
         alt.Chart(df)
@@ -201,11 +188,14 @@ def datacentre_sweep_chart(sweep: pl.DataFrame, t: C.Thresholds):
             y=y,
             y2="perf_ci_high:Q",
             color=alt.Color("leading:N", title="Top n", sort=order),
-            tooltip=[alt.Tooltip("top_n:Q", title="top n"), alt.Tooltip("start_year:O", title="start year"),
-                     alt.Tooltip("perf_x_per_year:Q", title="growth (x per year)", format=".2f"),
-                     alt.Tooltip("perf_ci_low:Q", title="interval low (x)", format=".2f"),
-                     alt.Tooltip("perf_ci_high:Q", title="interval high (x)", format=".2f"),
-                     alt.Tooltip("verdict_1:N", title="verdict")],
+            tooltip=[
+                alt.Tooltip("top_n:Q", title="top n"),
+                alt.Tooltip("start_year:O", title="start year"),
+                alt.Tooltip("perf_x_per_year:Q", title="growth (x per year)", format=".2f"),
+                alt.Tooltip("perf_ci_low:Q", title="interval low (x)", format=".2f"),
+                alt.Tooltip("perf_ci_high:Q", title="interval high (x)", format=".2f"),
+                alt.Tooltip("verdict_1:N", title="verdict"),
+            ],
         )
     )
     return charts.finish(
