@@ -17,10 +17,20 @@ from scalinglab.analyses import datacentre_scale as dc
 from scalinglab.book import schemas
 
 SLUG = "datacentre_scale"
-REQUIRED = ["dc_perf_growth_x_per_year", "dc_perf_growth_ci_low", "dc_perf_growth_ci_high", "dc_chips_growth_x_per_year",
-            "dc_per_chip_growth_x_per_year", "dc_power_growth_x_per_year", "dc_cost_growth_x_per_year",
-            "dc_flops_per_watt_growth_x_per_year", "dc_flops_per_usd_growth_x_per_year", "dc_leading_systems_n",
-            "dc_verdict_performance", "dc_verdict_cost_energy"]
+REQUIRED = [
+    "dc_perf_growth_x_per_year",
+    "dc_perf_growth_ci_low",
+    "dc_perf_growth_ci_high",
+    "dc_chips_growth_x_per_year",
+    "dc_per_chip_growth_x_per_year",
+    "dc_power_growth_x_per_year",
+    "dc_cost_growth_x_per_year",
+    "dc_flops_per_watt_growth_x_per_year",
+    "dc_flops_per_usd_growth_x_per_year",
+    "dc_leading_systems_n",
+    "dc_verdict_performance",
+    "dc_verdict_cost_energy",
+]
 
 
 def _source():

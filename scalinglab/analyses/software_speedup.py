@@ -28,7 +28,10 @@ from scalinglab.errors import ParameterError
 H100_SYSTEM = "DGX-H100_H100-SXM-80GBx8_TRT"
 #: Workloads (results folder without its accuracy target) and their names on the page.
 WORKLOAD_NAMES: dict[str, str] = {
-    "gptj": "GPT-J 6B", "llama2-70b": "Llama 2 70B", "resnet50": "ResNet-50", "bert": "BERT-Large",
+    "gptj": "GPT-J 6B",
+    "llama2-70b": "Llama 2 70B",
+    "resnet50": "ResNet-50",
+    "bert": "BERT-Large",
 }
 #: The LLM workloads of the speed-up range fed to the token-cost chapter.
 LLM_WORKLOADS: tuple[str, ...] = ("gptj", "llama2-70b")
@@ -70,9 +73,12 @@ def samples_table(include_proxy_rows: bool = True, results: pl.DataFrame | None 
         (pl.col("proxy_folder") | pl.col("third_party_copy")).alias("proxy"),
         pl.when(pl.col("proxy_folder") & pl.col("third_party_copy"))
         .then(pl.lit("-99.9 result standing in for -99, from the third-party v5.0 copy"))
-        .when(pl.col("proxy_folder")).then(pl.lit("-99.9 result stands in for -99"))
-        .when(pl.col("third_party_copy")).then(pl.lit("third-party copy of the v5.0 results"))
-        .otherwise(None).alias("proxy_reason"),
+        .when(pl.col("proxy_folder"))
+        .then(pl.lit("-99.9 result stands in for -99"))
+        .when(pl.col("third_party_copy"))
+        .then(pl.lit("third-party copy of the v5.0 results"))
+        .otherwise(None)
+        .alias("proxy_reason"),
     )
     # prefer the -99 target (or no target) over a -99.9 stand-in
     df = df.sort(["system", "workload", "scenario", "publication_date", "proxy_folder"], maintain_order=True)
@@ -80,13 +86,24 @@ def samples_table(include_proxy_rows: bool = True, results: pl.DataFrame | None 
     if not include_proxy_rows:
         df = df.filter(~pl.col("proxy"))
     return df.select(
-        "round", "publication_date",
+        "round",
+        "publication_date",
         (pl.col("publication_date").dt.year() * 12 + pl.col("publication_date").dt.month() - 1).alias("month_index"),
-        pl.lit(DIVISION).alias("division"), "submitter", "system", "accelerator", "accelerators_per_system",
-        "workload", "benchmark", "scenario",
+        pl.lit(DIVISION).alias("division"),
+        "submitter",
+        "system",
+        "accelerator",
+        "accelerators_per_system",
+        "workload",
+        "benchmark",
+        "scenario",
         pl.col("throughput_per_s").alias("samples_per_s"),
         (pl.col("throughput_per_s") / pl.col("accelerators_per_system")).alias("samples_per_s_per_accelerator"),
-        "software", "log_field", "mlcommons_result_id", "proxy", "proxy_reason",
+        "software",
+        "log_field",
+        "mlcommons_result_id",
+        "proxy",
+        "proxy_reason",
     ).sort(["system", "workload", "scenario", "publication_date"], maintain_order=True)
 
 
@@ -118,13 +135,20 @@ def window_pairs(series: pl.DataFrame, window_months: int) -> pl.DataFrame:
     b = s.select(*keys, *[pl.col(c).alias(f"to_{c}") for c in cols])
     pairs = a.join(b, on=keys).with_columns((pl.col("to_month_index") - pl.col("from_month_index")).alias("months"))
     pairs = pairs.filter((pl.col("months") > 0) & (pl.col("months") <= window_months))
-    return pairs.with_columns(
-        (pl.col("to_samples_per_s") / pl.col("from_samples_per_s")).alias("speedup_x"),
-        (pl.col("from_proxy") | pl.col("to_proxy")).alias("proxy"),
-    ).with_columns(
-        (pl.col("speedup_x") ** (12.0 / pl.col("months"))).alias("annualised_x_per_year"),
-    ).sort(["speedup_x", "system", "workload", "scenario", "from_round", "to_round"],
-           descending=[True, False, False, False, False, False], maintain_order=True)
+    return (
+        pairs.with_columns(
+            (pl.col("to_samples_per_s") / pl.col("from_samples_per_s")).alias("speedup_x"),
+            (pl.col("from_proxy") | pl.col("to_proxy")).alias("proxy"),
+        )
+        .with_columns(
+            (pl.col("speedup_x") ** (12.0 / pl.col("months"))).alias("annualised_x_per_year"),
+        )
+        .sort(
+            ["speedup_x", "system", "workload", "scenario", "from_round", "to_round"],
+            descending=[True, False, False, False, False, False],
+            maintain_order=True,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -154,8 +178,9 @@ class SoftwareSpeedupRange:
     n_series: int
 
 
-def llm_software_speedup_range(window_months: int = 12, include_proxy_rows: bool = True,
-                               system: str = H100_SYSTEM) -> SoftwareSpeedupRange:
+def llm_software_speedup_range(
+    window_months: int = 12, include_proxy_rows: bool = True, system: str = H100_SYSTEM
+) -> SoftwareSpeedupRange:
     """Measured same-hardware speed-up range of the LLM benchmarks (GPT-J 6B, Llama 2 70B) within a window.
 
     Parameters
@@ -178,20 +203,30 @@ def llm_software_speedup_range(window_months: int = 12, include_proxy_rows: bool
         ``window_months`` when no LLM series of ``system`` has two rounds within the window.
     """
     s = samples_table(include_proxy_rows).filter(
-        (pl.col("system") == system) & pl.col("workload").is_in(list(LLM_WORKLOADS)))
+        (pl.col("system") == system) & pl.col("workload").is_in(list(LLM_WORKLOADS))
+    )
     pairs = window_pairs(s, window_months)
     if pairs.is_empty():
-        raise ParameterError("window_months", window_months,
-                             f"a window containing two rounds of an LLM benchmark of {system}")
+        raise ParameterError(
+            "window_months", window_months, f"a window containing two rounds of an LLM benchmark of {system}"
+        )
     best = pairs.unique(["workload", "scenario"], keep="first", maintain_order=True)  # sorted by speed-up desc
     hi, lo = best.row(0, named=True), best.row(-1, named=True)
     return SoftwareSpeedupRange(
-        low_x=float(lo["speedup_x"]), high_x=float(hi["speedup_x"]), best_x=float(hi["speedup_x"]),
-        best_benchmark=WORKLOAD_NAMES[hi["workload"]], best_scenario=hi["scenario"],
-        best_from_round=hi["from_round"], best_to_round=hi["to_round"], best_months=int(hi["months"]),
-        low_benchmark=WORKLOAD_NAMES[lo["workload"]], low_scenario=lo["scenario"],
-        window_months=int(window_months), system=system,
-        accelerator=s.filter(pl.col("system") == system)["accelerator"][0], n_series=best.height,
+        low_x=float(lo["speedup_x"]),
+        high_x=float(hi["speedup_x"]),
+        best_x=float(hi["speedup_x"]),
+        best_benchmark=WORKLOAD_NAMES[hi["workload"]],
+        best_scenario=hi["scenario"],
+        best_from_round=hi["from_round"],
+        best_to_round=hi["to_round"],
+        best_months=int(hi["months"]),
+        low_benchmark=WORKLOAD_NAMES[lo["workload"]],
+        low_scenario=lo["scenario"],
+        window_months=int(window_months),
+        system=system,
+        accelerator=s.filter(pl.col("system") == system)["accelerator"][0],
+        n_series=best.height,
     )
 
 
@@ -202,11 +237,16 @@ def llm_software_speedup_range(window_months: int = 12, include_proxy_rows: bool
 NO_GAIN_BELOW_X = 1.05
 
 
-def select(system: str = H100_SYSTEM, benchmarks: list[str] | tuple[str, ...] | None = None, scenario: str = "both",
-           include_proxy_rows: bool = True) -> pl.DataFrame:
+def select(
+    system: str = H100_SYSTEM,
+    benchmarks: list[str] | tuple[str, ...] | None = None,
+    scenario: str = "both",
+    include_proxy_rows: bool = True,
+) -> pl.DataFrame:
     """Rows of :func:`samples_table` of one system, workloads and scenario choice (``Offline``, ``Server``, ``both``)."""
     t = samples_table(include_proxy_rows).filter(
-        (pl.col("system") == system) & pl.col("scenario").is_in(_scenarios(scenario)))
+        (pl.col("system") == system) & pl.col("scenario").is_in(_scenarios(scenario))
+    )
     if benchmarks is not None:
         t = t.filter(pl.col("workload").is_in(list(benchmarks)))
     return t
@@ -238,7 +278,8 @@ def round_series(rows: pl.DataFrame) -> pl.DataFrame:
     return r.with_columns(
         pl.when(pl.col("months_since_first") > 0)
         .then(pl.col("speedup_vs_first_x") ** (12.0 / pl.col("months_since_first")))
-        .otherwise(None).alias("annualised_vs_first_x_per_year"),
+        .otherwise(None)
+        .alias("annualised_vs_first_x_per_year"),
     )
 
 
@@ -283,15 +324,26 @@ def series_speedups(series: pl.DataFrame, n_excluded_proxy_values: int = 0) -> S
     else:
         server_vs_offline = "did not gain more than Offline on every LLM benchmark with both scenarios"
     flat = last.filter(pl.col("speedup_vs_first_x") < NO_GAIN_BELOW_X).sort(["benchmark_name", "scenario"])
-    text = ", ".join(f"{r['benchmark_name']} {r['scenario']} ({r['speedup_vs_first_x']:.2f}x, {r['round']} vs first)"
-                     for r in flat.iter_rows(named=True))
+    text = ", ".join(
+        f"{r['benchmark_name']} {r['scenario']} ({r['speedup_vs_first_x']:.2f}x, {r['round']} vs first)"
+        for r in flat.iter_rows(named=True)
+    )
     return SeriesSpeedups(
-        gptj_offline_speedup_x=span("gptj", "Offline"), gptj_server_speedup_x=span("gptj", "Server"),
-        llama2_offline_speedup_x=span("llama2-70b", "Offline"), llama2_server_speedup_x=span("llama2-70b", "Server"),
-        flat_benchmarks=text or "none", n_flat=flat.height, n_series=last.height,
-        n_proxy_values=int(series["proxy"].sum()), n_excluded_proxy_values=int(n_excluded_proxy_values),
-        no_gain_below_x=NO_GAIN_BELOW_X, server_vs_offline=server_vs_offline, system=series["system"][0], accelerator=series["accelerator"][0],
-        first_round=series.sort("publication_date")["round"][0], last_round=series.sort("publication_date")["round"][-1],
+        gptj_offline_speedup_x=span("gptj", "Offline"),
+        gptj_server_speedup_x=span("gptj", "Server"),
+        llama2_offline_speedup_x=span("llama2-70b", "Offline"),
+        llama2_server_speedup_x=span("llama2-70b", "Server"),
+        flat_benchmarks=text or "none",
+        n_flat=flat.height,
+        n_series=last.height,
+        n_proxy_values=int(series["proxy"].sum()),
+        n_excluded_proxy_values=int(n_excluded_proxy_values),
+        no_gain_below_x=NO_GAIN_BELOW_X,
+        server_vs_offline=server_vs_offline,
+        system=series["system"][0],
+        accelerator=series["accelerator"][0],
+        first_round=series.sort("publication_date")["round"][0],
+        last_round=series.sort("publication_date")["round"][-1],
     )
 
 
@@ -336,16 +388,26 @@ def check_claim(series: pl.DataFrame, window_months: int, claimed_speedup_x: flo
         raise ParameterError("window_months", window_months, "a window that contains two rounds of a selected series")
     b = pairs.row(0, named=True)
     best = float(b["speedup_x"])
-    rule = (f"supported if the largest speed-up within {window_months} months is at least the claimed "
-            f"{claimed_speedup_x:g}x, otherwise not supported")
+    rule = (
+        f"supported if the largest speed-up within {window_months} months is at least the claimed "
+        f"{claimed_speedup_x:g}x, otherwise not supported"
+    )
     return ClaimCheck(
-        best_speedup_x=best, best_window_months=int(b["months"]), best_benchmark=WORKLOAD_NAMES[b["workload"]],
-        best_scenario=b["scenario"], best_from_round=b["from_round"], best_to_round=b["to_round"],
-        best_from_software=b["from_software"] or "not recorded", best_to_software=b["to_software"] or "not recorded",
-        best_annualised_x_per_year=float(b["annualised_x_per_year"]), best_uses_proxy=bool(b["proxy"]),
-        window_months=int(window_months), claimed_speedup_x=float(claimed_speedup_x),
+        best_speedup_x=best,
+        best_window_months=int(b["months"]),
+        best_benchmark=WORKLOAD_NAMES[b["workload"]],
+        best_scenario=b["scenario"],
+        best_from_round=b["from_round"],
+        best_to_round=b["to_round"],
+        best_from_software=b["from_software"] or "not recorded",
+        best_to_software=b["to_software"] or "not recorded",
+        best_annualised_x_per_year=float(b["annualised_x_per_year"]),
+        best_uses_proxy=bool(b["proxy"]),
+        window_months=int(window_months),
+        claimed_speedup_x=float(claimed_speedup_x),
         claim_over_measured_x=float(claimed_speedup_x) / best,
-        verdict="supported" if best >= claimed_speedup_x else "not supported", verdict_rule=rule,
+        verdict="supported" if best >= claimed_speedup_x else "not supported",
+        verdict_rule=rule,
     )
 
 
@@ -363,11 +425,15 @@ def per_accelerator(scenario: str = "both", include_proxy_rows: bool = True) -> 
     GPU (in order of first appearance) and date.
     """
     t = samples_table(include_proxy_rows).filter(
-        (pl.col("workload") == HW_WORKLOAD) & pl.col("scenario").is_in(_scenarios(scenario)))
+        (pl.col("workload") == HW_WORKLOAD) & pl.col("scenario").is_in(_scenarios(scenario))
+    )
     t = t.with_columns(pl.col("accelerator").str.extract(r"(G?[A-Z]\d{3})", 1).alias("gpu"))
-    order = {g: i for i, g in enumerate(t.sort("publication_date", maintain_order=True)["gpu"].unique(maintain_order=True))}
-    return t.sort([pl.col("scenario"), pl.col("gpu").replace_strict(order), pl.col("publication_date")],
-                  maintain_order=True).unique(["gpu", "scenario", "round"], keep="first", maintain_order=True)
+    order = {
+        g: i for i, g in enumerate(t.sort("publication_date", maintain_order=True)["gpu"].unique(maintain_order=True))
+    }
+    return t.sort(
+        [pl.col("scenario"), pl.col("gpu").replace_strict(order), pl.col("publication_date")], maintain_order=True
+    ).unique(["gpu", "scenario", "round"], keep="first", maintain_order=True)
 
 
 def hw_sw_split(acc: pl.DataFrame) -> pl.DataFrame:
@@ -379,11 +445,24 @@ def hw_sw_split(acc: pl.DataFrame) -> pl.DataFrame:
     a value in round R; ``sw_months`` and ``sw_factor_x_per_year`` = ``sw ** (12 / sw_months)`` (null at 0 months).
     """
     h = acc.filter(pl.col("gpu") == BASE_ACCELERATOR).select(
-        "scenario", "round", pl.col("samples_per_s_per_accelerator").alias("h100_same_round"),
-        pl.col("month_index").alias("h100_month"), pl.col("proxy").alias("h100_proxy"))
-    base = h.sort("h100_month").group_by("scenario", maintain_order=True).first().select(
-        "scenario", pl.col("round").alias("base_round"), pl.col("h100_same_round").alias("h100_base"),
-        pl.col("h100_month").alias("base_month"), pl.col("h100_proxy").alias("base_proxy"))
+        "scenario",
+        "round",
+        pl.col("samples_per_s_per_accelerator").alias("h100_same_round"),
+        pl.col("month_index").alias("h100_month"),
+        pl.col("proxy").alias("h100_proxy"),
+    )
+    base = (
+        h.sort("h100_month")
+        .group_by("scenario", maintain_order=True)
+        .first()
+        .select(
+            "scenario",
+            pl.col("round").alias("base_round"),
+            pl.col("h100_same_round").alias("h100_base"),
+            pl.col("h100_month").alias("base_month"),
+            pl.col("h100_proxy").alias("base_proxy"),
+        )
+    )
     x = acc.filter(pl.col("gpu") != BASE_ACCELERATOR).join(h, on=["scenario", "round"]).join(base, on="scenario")
     x = x.with_columns(
         (pl.col("samples_per_s_per_accelerator") / pl.col("h100_same_round")).alias("hw_factor_x"),
@@ -393,8 +472,10 @@ def hw_sw_split(acc: pl.DataFrame) -> pl.DataFrame:
         (pl.col("proxy") | pl.col("h100_proxy") | pl.col("base_proxy")).alias("uses_proxy"),
     )
     return x.with_columns(
-        pl.when(pl.col("sw_months") > 0).then(pl.col("sw_factor_x") ** (12.0 / pl.col("sw_months")))
-        .otherwise(None).alias("sw_factor_x_per_year"),
+        pl.when(pl.col("sw_months") > 0)
+        .then(pl.col("sw_factor_x") ** (12.0 / pl.col("sw_months")))
+        .otherwise(None)
+        .alias("sw_factor_x_per_year"),
     ).sort(["scenario", "publication_date", "gpu"], maintain_order=True)
 
 
@@ -426,9 +507,15 @@ def headline_split(acc: pl.DataFrame, split: pl.DataFrame, scenario: str) -> HwS
     """The row of :func:`hw_sw_split` with the largest total in ``scenario`` (Offline when ``both``)."""
     s = "Offline" if scenario == "both" else scenario
     rows = split.filter(pl.col("scenario") == s).sort("total_factor_x", descending=True, maintain_order=True)
-    missing = acc.filter(pl.col("scenario") == s).join(
-        acc.filter((pl.col("gpu") == BASE_ACCELERATOR) & (pl.col("scenario") == s)).select("round"),
-        on="round", how="anti").sort(["publication_date", "gpu"])
+    missing = (
+        acc.filter(pl.col("scenario") == s)
+        .join(
+            acc.filter((pl.col("gpu") == BASE_ACCELERATOR) & (pl.col("scenario") == s)).select("round"),
+            on="round",
+            how="anti",
+        )
+        .sort(["publication_date", "gpu"])
+    )
     not_split = ", ".join(f"{r['gpu']} {r['round']}" for r in missing.iter_rows(named=True)) or "none"
     if rows.is_empty():
         nan = float("nan")
@@ -436,13 +523,24 @@ def headline_split(acc: pl.DataFrame, split: pl.DataFrame, scenario: str) -> HwS
     r = rows.row(0, named=True)
     per_year = r["sw_factor_x_per_year"] if r["sw_factor_x_per_year"] is not None else float("nan")
     return HwSwSplit(
-        hw_factor_x=float(r["hw_factor_x"]), sw_factor_x=float(r["sw_factor_x"]),
-        total_factor_x=float(r["total_factor_x"]), split_gpu=r["gpu"], split_round=r["round"],
-        split_base_round=r["base_round"], split_scenario=s, split_sw_months=int(r["sw_months"]),
+        hw_factor_x=float(r["hw_factor_x"]),
+        sw_factor_x=float(r["sw_factor_x"]),
+        total_factor_x=float(r["total_factor_x"]),
+        split_gpu=r["gpu"],
+        split_round=r["round"],
+        split_base_round=r["base_round"],
+        split_scenario=s,
+        split_sw_months=int(r["sw_months"]),
         sw_factor_x_per_year=float(per_year),
-        hw_vs_sw=("not comparable (no later H100 round)" if r["sw_factor_x_per_year"] is None
-                  else "larger" if r["hw_factor_x"] > per_year else "smaller"),
-        split_uses_proxy=bool(r["uses_proxy"]), not_split=not_split,
+        hw_vs_sw=(
+            "not comparable (no later H100 round)"
+            if r["sw_factor_x_per_year"] is None
+            else "larger"
+            if r["hw_factor_x"] > per_year
+            else "smaller"
+        ),
+        split_uses_proxy=bool(r["uses_proxy"]),
+        not_split=not_split,
     )
 
 
@@ -464,9 +562,14 @@ class SoftwareSpeedupChapter:
     n_excluded_proxy_values: int
 
 
-def run(system: str = H100_SYSTEM, benchmarks: list[str] | tuple[str, ...] = tuple(WORKLOAD_NAMES),
-        scenario: str = "both", window_months: int = 12, claimed_speedup_x: float = 5.0,
-        include_proxy_rows: bool = True) -> SoftwareSpeedupChapter:
+def run(
+    system: str = H100_SYSTEM,
+    benchmarks: list[str] | tuple[str, ...] = tuple(WORKLOAD_NAMES),
+    scenario: str = "both",
+    window_months: int = 12,
+    claimed_speedup_x: float = 5.0,
+    include_proxy_rows: bool = True,
+) -> SoftwareSpeedupChapter:
     """Compute the chapter for validated parameters (see ``scalinglab/book/schemas/software_speedup.py``).
 
     The LLM range is always that of the DGX H100 (the figure the token-cost chapter uses), with the same window and
@@ -477,8 +580,12 @@ def run(system: str = H100_SYSTEM, benchmarks: list[str] | tuple[str, ...] = tup
     acc = per_accelerator(scenario, include_proxy_rows)
     split = hw_sw_split(acc)
     return SoftwareSpeedupChapter(
-        series=series, pairs=window_pairs(series, window_months), spans=series_speedups(series, excluded),
-        claim=check_claim(series, window_months, claimed_speedup_x), accelerators=acc, split=split,
+        series=series,
+        pairs=window_pairs(series, window_months),
+        spans=series_speedups(series, excluded),
+        claim=check_claim(series, window_months, claimed_speedup_x),
+        accelerators=acc,
+        split=split,
         headline=headline_split(acc, split, scenario),
         llm_range=llm_software_speedup_range(window_months, include_proxy_rows),
         n_excluded_proxy_values=excluded,
