@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import great_tables as gt
 import polars as pl
@@ -17,9 +19,22 @@ from scalinglab.analyses import interconnect_network as N
 _LOG = alt.Scale(type="log")
 
 
-def _finish(chart, title: str, source: str, **kw):
-    """:func:`scalinglab.charts.finish`, then fill the width of the page (phones included)."""
-    return charts.finish(chart, title, source, **kw).properties(width="container")
+#: Longest subtitle line, in characters, so that titles fit a 390-px phone.
+SUBTITLE_CHARS = 58
+
+
+def _short_lines(subtitle: str | list[str] | None) -> list[str] | None:
+    """Subtitle lines split at "; " and wrapped to :data:`SUBTITLE_CHARS` characters."""
+    if subtitle is None:
+        return None
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    parts = [part for line in lines for part in line.split("; ")]
+    return [w for part in parts for w in textwrap.wrap(part, SUBTITLE_CHARS)]
+
+
+def _finish(chart, title: str, source: str, subtitle: str | list[str] | None = None, **kw):
+    """:func:`scalinglab.charts.finish` with short subtitle lines, then fill the width of the page."""
+    return charts.finish(chart, title, source, subtitle=_short_lines(subtitle), **kw).properties(width="container")
 
 
 _GPUS_X = alt.X(
@@ -329,7 +344,7 @@ def dp_domain_chart(r: N.DataParallelResult, p) -> alt.LayerChart:
             x=_GPUS_X,
             y=_EFF_Y,
             color=alt.Color("system:N", title="Scale-up domain", sort=None, legend=alt.Legend(columns=1)),
-            strokeDash=alt.StrokeDash("scaleout:N", title="Across domains", sort=["ring", "SHARP"]),
+            strokeDash=alt.StrokeDash("scaleout:N", title="Across domains", sort=["ring", "SHARP"], legend=None),
             tooltip=_dp_tip(),
         )
     )
