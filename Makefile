@@ -21,11 +21,13 @@ CHAPTER_DEPS = $(shell python3 -m scalinglab.book.deps $(1))
 SITE_DEPS := $(EXECUTED) $(shell find book -type f 2>/dev/null) _config.yml _toc.yml $(shell find scalinglab/charts -name "*.py") requirements.txt
 ENV_STAMP := $(VENV)/.installed
 
-.PHONY: help book notebooks test lab clean env lock chromium run
+.PHONY: help book notebooks test test-fast lint lab clean env lock chromium run
 
 help:
 	@echo "make book   build the HTML book into _build/html (sets up .venv on first use)"
-	@echo "make test   run the whole test suite (installs Debian's Chromium if missing)"
+	@echo "make test   lint, then run the whole test suite (installs Debian's Chromium if missing)"
+	@echo "make test-fast   package and schema tests only: no kernel, no browser (under a minute)"
+	@echo "make lint   ruff check and ruff format --check (configured in pyproject.toml)"
 	@echo "make lab    JupyterLab on notebooks/ (its own environment, .venv-lab)"
 	@echo "make run CHAPTER=slug ARGS='-p name value ...'   rerun one chapter with new parameters"
 	@echo "make clean  remove built and executed outputs (keeps .venv and runs/)"
@@ -65,8 +67,17 @@ _build/html/index.html: $(SITE_DEPS) | $(ENV_STAMP)
 chromium:
 	@command -v chromium > /dev/null || (apt-get update -qq && apt-get install -y -qq chromium > /dev/null)
 
-test: book chromium
+test: lint book chromium
 	$(VENV)/bin/pytest -q
+
+# The inner loop: every test not marked notebook (starts a kernel) or browser (drives Chromium);
+# tests/conftest.py applies both markers automatically.
+test-fast: $(ENV_STAMP)
+	$(VENV)/bin/pytest -q -m "not notebook and not browser"
+
+lint: $(ENV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 run: $(ENV_STAMP)
 	@test -n "$(CHAPTER)" || (echo "usage: make run CHAPTER=slug ARGS='-p name value ...'" >&2; exit 2)

@@ -18,7 +18,10 @@ Measured, in one run, on the same notebooks (whatever ``notebooks/`` holds):
    interconnect sweep against 16 sequential papermill runs of that chapter;
 5. per chapter page: HTML bytes and gzip bytes (the shared vega runtime excluded), and time to
    the first / last rendered chart in headless Chromium (cold browser cache);
-6. the cost of one kernel start with the chapter's imports (the floor no build can go below).
+6. the cost of one kernel start with the chapter's imports (the floor no build can go below);
+7. ``make test-fast`` (package and schema tests, no kernel, no browser; target under 60 s).
+
+``--only test-fast`` measures step 7 alone (a minute instead of the whole run).
 
 Prints a table (markdown) and, with ``--write-readme``, replaces the results block of
 ``benchmarks/README.md`` (between the ``<!-- results -->`` markers).
@@ -371,6 +374,20 @@ def kernel_costs(root: Path, repeat: int) -> dict[str, float]:
 # ---------------------------------------------------------------------------
 # main
 # ---------------------------------------------------------------------------
+# ---------------------------------------------------------------------------
+# 7. the inner loop
+# ---------------------------------------------------------------------------
+def test_fast(root: Path, repeat: int) -> dict:
+    """Median wall seconds of ``make test-fast`` in the scratch copy, and the summary line of the last run."""
+    times, summary = [], ""
+    for _ in range(repeat):
+        dt, r = sh(["make", "--no-print-directory", "test-fast"], root, env_for(root), check=False)
+        times.append(dt)
+        lines = [ln for ln in (r.stdout or "").splitlines() if " in " in ln and ("passed" in ln or "failed" in ln)]
+        summary = lines[-1].strip("= ") if lines else f"exit {r.returncode}"
+    return {"s": statistics.median(times), "summary": summary, "repeat": repeat}
+
+
 def fmt_s(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f} s"
 
@@ -381,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--points", type=int, default=16, choices=[4, 9, 16], help="sweep size (a square grid)")
     ap.add_argument("--write-readme", action="store_true", help="update the results block of benchmarks/README.md")
     ap.add_argument("--keep", action="store_true", help="keep benchmarks/_work afterwards")
+    ap.add_argument("--only", choices=["all", "test-fast"], default="all", help="measure everything or one step")
     args = ap.parse_args(argv)
 
     info = machine()
@@ -391,6 +409,13 @@ def main(argv: list[str] | None = None) -> int:
     slugs = chapters(ours)
     log(f"chapters: {', '.join(slugs)}")
     res: dict[str, object] = {"machine": info, "chapters": slugs}
+    if args.only == "test-fast":
+        log(f"make test-fast, {args.repeat}x")
+        res["test_fast"] = test_fast(ours, args.repeat)
+        print(render_test_fast(res))
+        if not args.keep:
+            shutil.rmtree(WORK, ignore_errors=True)
+        return 0
 
     # 1-2. our pipeline
     log("our pipeline: clean build")
@@ -467,6 +492,10 @@ def main(argv: list[str] | None = None) -> int:
     # 6. kernel start with imports
     log("kernel start with each chapter's imports")
     res["kernel_s"] = kernel_costs(ours, args.repeat)
+
+    # 7. the inner loop
+    log(f"make test-fast, {args.repeat}x")
+    res["test_fast"] = test_fast(ours, args.repeat)
 
     table = render(res)
     print(table)
@@ -590,7 +619,24 @@ def render(res: dict) -> str:
         )
     L += ["", "| kernel start + the chapter's imports (median) | seconds |", "|---|---|"]
     L += [f"| {k} | {v:.2f} s |" for k, v in res["kernel_s"].items()]
+    if "test_fast" in res:
+        L += ["", *render_test_fast(res).splitlines()[2:]]
     return "\n".join(L)
+
+
+def render_test_fast(res: dict) -> str:
+    """The ``make test-fast`` row (target: under 60 s on the benchmark machine)."""
+    m, t = res["machine"], res["test_fast"]
+    met = "met" if t["s"] < 60 else "**missed**"
+    return "\n".join(
+        [
+            f"Machine: {m['nproc']} cores ({m['cpu']}); measured {m['date']}.",
+            "",
+            "| measurement | value | note | target |",
+            "|---|---|---|---|",
+            f"| `make test-fast` (median of {t['repeat']}) | {fmt_s(t['s'])} | {t['summary']} | < 60 s: {met} |",
+        ]
+    )
 
 
 def _points(grid):

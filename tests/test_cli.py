@@ -598,3 +598,37 @@ def test_glued_text_is_parsed_back():
     assert glue.parse_plain("1.5") == 1.5 and glue.parse_plain("'a b'") == "a b"
     assert glue.parse_plain("np.float64(2.5)") == 2.5 and math.isnan(glue.parse_plain("nan"))
     assert glue.parse_plain("<object at 0x1>") == "<object at 0x1>"
+
+
+def test_banners_and_run_record_come_from_escaping_templates():
+    from scalinglab.book import pages, record
+
+    sc = scenarios.Scenario(name="nvl", path=Path("nvl.yaml"), title="NVL <576>", description="a & b", chapters={})
+    diffs = {"interconnect_scaling": [("n_gpus", 576, 4608), ("gpu", "B300", "B200")]}
+    mine = scenarios.chapter_banner_html(sc, "interconnect_scaling", diffs)
+    assert mine.startswith('<div class="scenario-banner"><p><strong>Scenario: NVL &lt;576&gt;</strong>')
+    assert (
+        "a &amp; b" in mine
+        and "<td><code>n_gpus</code></td><td><code>576</code></td><td><code>4608</code></td>" in mine
+    )
+    assert "<td><code>B300</code></td>" in mine and "\n\n" not in mine  # stays one HTML block inside markdown
+    other = scenarios.chapter_banner_html(sc, "moores_law_limits", diffs)
+    assert "runs with its default parameters" in other and "(chapters changed: interconnect_scaling)" in other
+    bar = scenarios.banner_text(sc, diffs)
+    assert bar.startswith("<strong>Scenario: NVL &lt;576&gt;</strong> (nvl)")
+    assert "interconnect_scaling: n_gpus = 576 (default 4608), gpu = B300 (default B200)" in bar
+    assert scenarios.banner_text(sc, {}).endswith("no parameter differs from the defaults")
+    run = pages.run_banner("moores_law_limits", "20260101T000000Z-abc", {"metric": "<x>", "seed": 1})
+    assert "<td><code>metric</code></td><td><code>&#39;&lt;x&gt;&#39;</code></td>" in run and "\n" not in run
+    assert "(all defaults)" in pages.run_banner("moores_law_limits", "id", {})
+    rec = {
+        "date": "2026-01-01",
+        "chapter": "c",
+        "git_commit": "abc",
+        "parameters": {"l": [1, 2]},
+        "versions": {"polars": "1.0"},
+        "data_sha256": {"a<b>.csv": "00"},
+    }
+    html = record.to_html(rec)
+    assert html.startswith('<details class="run-record">') and "<code>[1, 2]</code>" in html
+    assert "a&lt;b&gt;.csv" in html

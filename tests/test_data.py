@@ -140,12 +140,27 @@ def test_loads_are_cached_per_process_and_keyed_by_content(scratch_data):
         again = data.load_gpu_specs(data_dir=scratch_data)
     assert data.loaders.read_count(path) == 1 and again.equals(first)
     raw = data.read_resource("nvidia_gpu_specs", data_dir=scratch_data)
-    assert data.read_resource("nvidia_gpu_specs", data_dir=scratch_data) is raw  # the same parsed frame
+    raw.insert_column(0, pl.Series("scribble", range(raw.height)))  # in place: must not reach the cache
+    assert "scribble" not in data.read_resource("nvidia_gpu_specs", data_dir=scratch_data).columns
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # touched, same content
-    assert data.read_resource("nvidia_gpu_specs", data_dir=scratch_data) is raw
+    assert data.read_resource("nvidia_gpu_specs", data_dir=scratch_data).equals(raw.drop("scribble"))
     assert data.loaders.read_count(path) == 2
     corrupt(path, 4, "tdp_w", "999")  # H100 is row 4: changed content is seen
     changed = data.load_gpu_specs(data_dir=scratch_data)
     assert data.loaders.read_count(path) == 3
     assert changed.filter(pl.col("gpu") == "H100")["tdp_w"][0] == 999.0
     assert first.filter(pl.col("gpu") == "H100")["tdp_w"][0] == 700.0
+
+
+def test_horowitz_energy_table():
+    h = data.load_horowitz_energy()
+    ops = dict(zip(h["operation"], h["joules"], strict=True))
+    assert ops["32-bit FP multiply"] == pytest.approx(3.7e-12) and ops["8-bit integer add"] == pytest.approx(0.03e-12)
+    assert ops["64-bit read from a 1 MB SRAM cache"] == pytest.approx(100e-12)
+    assert set(h.filter(pl.col("kind") == "memory")["id"]) == {
+        "horowitz_cache8k",
+        "horowitz_cache32k",
+        "horowitz_cache1m",
+    }
+    assert h.filter(pl.col("kind") == "arithmetic").height == 8  # DRAM is a range (1.3-2.6 nJ): left out
+    assert h["joules"].is_sorted()

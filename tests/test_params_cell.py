@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,9 @@ def test_generated_cell_is_typed_literals_with_help_and_no_equals_in_comments(ch
     tree = ast.parse(src)
     cls = schemas.get_schema(chapter)
     assert [n.target.id for n in tree.body] == list(cls.model_fields)
-    for node, line in zip(tree.body, src.splitlines()[1:]):
+    lines = src.splitlines()
+    assert lines[0] == "# fmt: off"  # ruff format keeps one line per parameter
+    for node, line in zip(tree.body, lines[2:], strict=True):
         assert isinstance(node, ast.AnnAssign)
         code, _, comment = line.partition("  # ")
         assert comment and "=" not in comment, line
@@ -37,9 +40,9 @@ def test_generated_cell_is_typed_literals_with_help_and_no_equals_in_comments(ch
 def test_generated_cell_by_hand():
     src = paramcell.parameters_cell("moores_law_limits")
     lines = src.splitlines()
-    assert lines[0].startswith("# Generated from scalinglab/book/schemas/moores_law_limits.py")
-    assert 'metric: str = "single_thread_performance"  # ' in lines[1]
-    assert "(transistors | single_thread_performance | frequency | typical_power | logical_cores)" in lines[1]
+    assert lines[1].startswith("# Generated from scalinglab/book/schemas/moores_law_limits.py")
+    assert 'metric: str = "single_thread_performance"  # ' in lines[2]
+    assert "(transistors | single_thread_performance | frequency | typical_power | logical_cores)" in lines[2]
     assert 'break_year: "Optional[int]" = None  # ' in src
     assert (
         "confidence_level: float = 0.95  # two-sided confidence level of fitted intervals (fraction; above 0.5, below 1.0)"
@@ -80,6 +83,15 @@ def test_papermill_help_notebook_agrees_with_the_schema(tmp_path):
     assert inspected["gpu_hour_usd"]["inferred_type_name"] == "Optional[float]"
     for name, p in inspected.items():
         assert p["help"] and "=" not in p["help"], name
+
+
+def test_ruff_format_leaves_the_generated_cells_alone(tmp_path):
+    ruff = Path(sys.executable).with_name("ruff")
+    for chapter in schemas.chapters():
+        f = tmp_path / f"{chapter}.py"
+        f.write_text(paramcell.parameters_cell(chapter) + "\n")
+        r = subprocess.run([str(ruff), "format", "--check", "--no-cache", str(f)], capture_output=True, text=True)
+        assert r.returncode == 0, (chapter, r.stdout + r.stderr)
 
 
 def test_cli_cell_and_unknown_chapter():

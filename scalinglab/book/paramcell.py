@@ -3,7 +3,8 @@
 ``scalinglab params CHAPTER --cell`` prints the cell; ``--write`` replaces the source of the
 cell tagged ``parameters`` in ``notebooks/CHAPTER.ipynb`` (its tags and other metadata kept).
 A test fails when a notebook's cell differs from what is generated, so ``papermill
---help-notebook`` and ``scalinglab params`` always agree.
+--help-notebook`` and ``scalinglab params`` always agree. The cell starts with ``# fmt: off``:
+``ruff format`` leaves its one-line-per-parameter layout alone.
 
 One line per parameter, in schema order::
 
@@ -39,7 +40,10 @@ __all__ = [
     "write_parameters_cell",
 ]
 
-HEADER = "# Generated from scalinglab/book/schemas/{slug}.py by `scalinglab params {slug} --write`: edit the schema."
+HEADER = (
+    "# fmt: off\n"  # one line per parameter with its help, as papermill reads it: not for the formatter to wrap
+    "# Generated from scalinglab/book/schemas/{slug}.py by `scalinglab params {slug} --write`: edit the schema."
+)
 
 _WORDS = ((">=", "at least"), ("<=", "at most"), (">", "above"), ("<", "below"))
 

@@ -10,7 +10,6 @@ is honoured so a rebuild of the same inputs gives the same page).
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import json
 import os
 import platform
@@ -86,23 +85,20 @@ def build(chapter: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_html(rec: dict[str, Any]) -> str:
-    """A compact collapsible ``<details>`` block for the page."""
+    """A compact collapsible ``<details>`` block for the page (template ``run_record.html.j2``, autoescaped)."""
+    from scalinglab.book.pages import render
 
-    def rows(d: dict) -> str:
-        return "".join(
-            f"<tr><td><code>{html.escape(str(k))}</code></td><td><code>{html.escape(json.dumps(v, default=str) if not isinstance(v, str) else v)}</code></td></tr>"
-            for k, v in d.items()
-        )
+    def items(d: dict) -> list[tuple[str, str]]:
+        return [(str(k), v if isinstance(v, str) else json.dumps(v, default=str)) for k, v in d.items()]
 
-    return (
-        '<details class="run-record"><summary>Run record: parameters, versions, data, commit '
-        f"({html.escape(rec['date'])})</summary>"
-        f"<p>Chapter <code>{html.escape(rec['chapter'])}</code>, commit <code>{html.escape(rec['git_commit'])}</code>, "
-        f"run on {html.escape(rec['date'])} (UTC).</p>"
-        f"<table><thead><tr><th>parameter</th><th>value</th></tr></thead><tbody>{rows(rec['parameters'])}</tbody></table>"
-        f"<table><thead><tr><th>package</th><th>version</th></tr></thead><tbody>{rows(rec['versions'])}</tbody></table>"
-        f"<table><thead><tr><th>data file</th><th>SHA-256</th></tr></thead><tbody>{rows(rec['data_sha256'])}</tbody></table>"
-        "</details>"
+    return render(
+        "run_record.html.j2",
+        date=rec["date"],
+        chapter=rec["chapter"],
+        git_commit=rec["git_commit"],
+        parameters=items(rec["parameters"]),
+        versions=items(rec["versions"]),
+        data_sha256=items(rec["data_sha256"]),
     )
 
 

@@ -153,9 +153,37 @@ def run_chapter(
 ) -> RunResult:
     """Validate ``values``, execute ``chapter`` with them and write a complete run folder.
 
-    Raises :class:`ParameterError` before any kernel starts for a bad name or value, and
-    :class:`RunFailed` (``.kind``, ``.folder``) when the execution fails; the run is then
-    left in ``runs/<chapter>/<run-id>.failed/``.
+    Parameters
+    ----------
+    chapter : str
+        Chapter slug (``notebooks/<chapter>.ipynb``).
+    values : dict
+        Parameter name -> value; missing names take the schema's defaults.
+    timeout_s : float, optional
+        Per-cell execution timeout in seconds (None: no limit).
+    runs_dir : Path
+        Folder of run folders and of the point cache (default ``runs/``).
+    source : Path, optional
+        A stand-in source notebook (tests).
+    html : bool
+        Write the standalone HTML page (with its offline assets).
+    argv : list of str, optional
+        The command line, recorded in the run record.
+    cache : bool
+        Store the executed notebook in the point cache afterwards.
+
+    Returns
+    -------
+    RunResult
+        Run id, folder ``runs/<chapter>/<run-id>/``, glued values, run record and wall seconds.
+
+    Raises
+    ------
+    ParameterError
+        Before any kernel starts, for a bad name or value.
+    RunFailed
+        (``.kind``, ``.folder``) when the execution fails; the run is then left in
+        ``runs/<chapter>/<run-id>.failed/``.
     """
     from scalinglab.book import build
 

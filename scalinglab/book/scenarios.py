@@ -24,7 +24,7 @@ A scenario file (``scenarios/NAME.yaml``)::
    executed notebooks), with the scenario banner on every page (the theme's announcement bar)
    and a ``scenario-banner`` block at the top of every chapter listing its differences from
    the defaults;
-4. builds it with :func:`scalinglab.build.site` into ``_build/scenarios/NAME/html`` (warnings
+4. builds it with :func:`scalinglab.book.build.site` into ``_build/scenarios/NAME/html`` (warnings
    as errors; the last good scenario site stays if the build fails).
 """
 

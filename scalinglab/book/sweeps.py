@@ -44,7 +44,7 @@ def expand_grid(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
 def _vectorised_interconnect(points: Any) -> Any:
     """Closed-form glued numbers of *interconnect_scaling* for a frame of full parameter points.
 
-    Same calls as the chapter's notebook, on whole columns at once (scalinglab.collectives
+    Same calls as the chapter's notebook, on whole columns at once (scalinglab.models.collectives
     broadcasts): ring, in-network and two-level all-reduce of ``message_size_bytes`` over
     ``n_gpus`` (ms) and the tree/ring crossover size (bytes).
     """
@@ -148,6 +148,42 @@ def sweep(
     of ``workers`` (default: the number of cores), or in one vectorised call for chapters in
     :data:`VECTORISED` (unless ``kernel``). A failing point is recorded with its error and
     does not stop the others.
+
+    Parameters
+    ----------
+    chapter : str
+        Chapter slug.
+    grid : dict
+        Parameter name -> list of values; the first name varies slowest.
+    workers : int, optional
+        Parallel kernels (default: the number of cores).
+    kernel : bool
+        Execute the notebook at every point even where a vectorised function exists.
+    skip_invalid : bool
+        Run the valid points when some are invalid (else raise on the first invalid one).
+    timeout_s : float, optional
+        Per-cell execution timeout in seconds.
+    runs_dir : Path
+        Folder of sweep folders and of the point cache.
+    progress : bool
+        Show a progress bar on stderr.
+    source : Path, optional
+        A stand-in source notebook (tests; disables the vectorised path).
+    base : dict, optional
+        Values fixed for every point.
+    log : callable, optional
+        Receives warnings (default: print to stderr).
+
+    Returns
+    -------
+    SweepResult
+        The folder ``runs/<chapter>/sweep-<id>/`` and the table (one row per point: point, swept
+        parameters, status ``ok``/``cached``/``failed``/``invalid``, seconds, error, glued values).
+
+    Raises
+    ------
+    ParameterError
+        For an undeclared name, an empty value list, or an invalid point (unless ``skip_invalid``).
     """
     import polars as pl
 

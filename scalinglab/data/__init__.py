@@ -5,6 +5,14 @@ Imports nothing of the package but :mod:`scalinglab.errors` and :mod:`scalinglab
 """
 
 from scalinglab.data import catalog
+from scalinglab.data.epoch import (
+    load_epoch_api_prices,
+    load_epoch_chips,
+    load_epoch_price_fits,
+    load_epoch_price_frontier,
+    load_epoch_price_other,
+    load_hardware_prices,
+)
 from scalinglab.data.loaders import (
     MICROPROCESSOR_METRICS,
     anchor,
@@ -12,14 +20,9 @@ from scalinglab.data.loaders import (
     files_read,
     gpus_with,
     load_all_microprocessor_trends,
-    load_epoch_api_prices,
-    load_epoch_chips,
-    load_epoch_price_fits,
-    load_epoch_price_frontier,
-    load_epoch_price_other,
     load_gpu_specs,
     load_growth_anchors,
-    load_hardware_prices,
+    load_horowitz_energy,
     load_interconnect_generations,
     load_llm_prices,
     load_microprocessor_trend,
@@ -44,6 +47,7 @@ __all__ = [
     "load_llm_prices",
     "load_growth_anchors",
     "anchor",
+    "load_horowitz_energy",
     "load_epoch_chips",
     "load_hardware_prices",
     "load_epoch_api_prices",
