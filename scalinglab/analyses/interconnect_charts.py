@@ -246,7 +246,9 @@ def collectives_table(r: N.CollectivesResult) -> gt.GT:
         sigfig=4,
         notes=[
             "Bus bandwidth: NCCL-tests definition; not given for the in-network bound, whose factor NCCL "
-            "defines differently."
+            "defines differently.",
+            "Two-level rows use the all-reduce factor 2(p-1)/p over all GPUs, as nccl-tests would report them; "
+            "their bus bandwidth can exceed the scale-out link because most bytes stay inside the NVLink domains.",
         ],
     )
 
