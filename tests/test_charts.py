@@ -1,12 +1,12 @@
+import datetime as dt
 import re
 
 import altair as alt
 import polars as pl
-import datetime as dt
-
 import pytest
 
 from scalinglab import charts
+from scalinglab.charts import render
 
 
 def _chart(**enc):
