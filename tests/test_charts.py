@@ -231,7 +231,9 @@ def test_tables_have_deterministic_ids_and_csv():
 def test_vega_runtime_carries_the_book_embedding(tmp_path):
     text = charts.write_vega_runtime(tmp_path / "vega-runtime.js").read_text()
     assert "window.SCALINGLAB_CHART_THEMES" in text and "div.sl-chart" in text and charts.DARK["card"] in text
-    assert charts.theme.vega_runtime_header().rstrip().endswith("Do not edit. */") and " embed " in text.splitlines()[0]
+    assert (
+        charts.runtime.vega_runtime_header().rstrip().endswith("Do not edit. */") and " embed " in text.splitlines()[0]
+    )
 
 
 def test_color_and_shape_with_a_sort_list_need_one_legend_hidden():

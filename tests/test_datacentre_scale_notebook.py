@@ -83,7 +83,8 @@ def test_notebook_conventions():
         assert not re.search(r"^\s*def ", src, re.MULTILINE), src[:80]
         tags = c["metadata"].get("tags", [])
         assert tags, src[:80]
-    assert cells[2]["metadata"]["tags"] == ["parameters", "hide-input"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert code[0]["metadata"]["tags"] == ["parameters", "hide-input"]
     md = _markdown()
     for key in REQUIRED:
         assert f"`{key}" in md, key

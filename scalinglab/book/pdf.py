@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from scalinglab.book import pages as templates
 from scalinglab.paths import BUILD_DIR, REPO_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -98,8 +99,8 @@ def combine(site: Path, pages: list[str], title: str) -> str:
                 target = "/".join(parts)
             if target in known:
                 a["href"] = f"#{_anchor(target)}--{frag}" if frag else f"#{_anchor(target)}"
-        sections.append(f'<section class="pdf-page" id="{prefix}">{article.decode_contents()}</section>')
-    return f'<!DOCTYPE html><html lang="en" data-theme="light">{head}<body>{"".join(sections)}</body></html>'
+        sections.append({"id": prefix, "html": article.decode_contents()})
+    return templates.render("pdf_document.html.j2", head=str(head), sections=sections)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -168,9 +169,8 @@ def build_pdf(
                 outline=True,
                 tagged=True,
                 display_header_footer=True,
-                header_template="<span></span>",
-                footer_template='<div style="font-size:8px;width:100%;text-align:center">'
-                '<span class="pageNumber"></span></div>',
+                header_template=templates.render("pdf_header.html.j2"),
+                footer_template=templates.render("pdf_footer.html.j2"),
             )
             browser.close()
         tmp.replace(out)

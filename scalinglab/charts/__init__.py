@@ -1,5 +1,6 @@
 """Charts layer: the altair theme and renderer, chart checks and helpers, tables, the offline vega runtime."""
 
+from scalinglab.charts.runtime import vega_runtime_header, write_vega_runtime
 from scalinglab.charts.theme import (
     CARD,
     GRID,
@@ -10,8 +11,6 @@ from scalinglab.charts.theme import (
     check_chart,
     enable,
     finish,
-    vega_runtime_header,
-    write_vega_runtime,
 )
 
 __all__ = [

@@ -86,7 +86,7 @@ alt.renderers.register(RENDERER_NAME, renderer)
 
 def dark_config() -> dict[str, Any]:
     """Vega-Lite config merged over a chart's own config when the page is in dark mode."""
-    from scalinglab.charts.theme import DARK, OKABE_ITO
+    from scalinglab.charts.palette import DARK, OKABE_ITO
 
     text, muted, grid = DARK["text"], DARK["muted"], DARK["grid"]
     return {
