@@ -39,7 +39,8 @@ def _footer_links(app, pagename, templatename, context, doctree) -> None:
 
 def _mark_glued_numbers(app, doctree, docname) -> None:
     """Add the class ``glued-number`` to glued values that are numbers: the page shows them bold and glued
-    phrases (verdict words, names, sentences) in the running text's weight (``book.css``)."""
+    phrases (verdict words, names, sentences) in the running text's weight (``book.css``).
+    """
     from docutils import nodes
 
     for node in doctree.findall(nodes.inline):
