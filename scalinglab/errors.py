@@ -36,6 +36,4 @@ class DataFormatError(ValueError):
 
     def __init__(self, file: str, row: int, column: str, value: Any, expected: str):
         self.file, self.row, self.column, self.value, self.expected = file, row, column, value, expected
-        super().__init__(
-            f"{file}: row {row}, column {column!r}: cannot read {value!r} as {expected}"
-        )
+        super().__init__(f"{file}: row {row}, column {column!r}: cannot read {value!r} as {expected}")

@@ -17,8 +17,16 @@ import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEZONES = ["UTC", "America/New_York", "Pacific/Kiritimati"]
 #: A polars/pandas repr printed into a page: "shape: (" or a row of dtypes.
 DTYPES = r"(str|f64|f32|i64|i32|u32|u64|bool|date|datetime\[\w+\]|list\[\w+\]|object|float64|int64|cat)"
@@ -88,8 +96,12 @@ def serve(root: Path):
 def expected_chart_count(executed_nb: Path) -> int:
     """Altair outputs in an executed notebook (each becomes one div.sl-chart)."""
     nb = json.loads(Path(executed_nb).read_text())
-    return sum(1 for c in nb["cells"] for o in c.get("outputs", [])
-               if 'class="sl-chart"' in "".join(o.get("data", {}).get("text/html", "")))
+    return sum(
+        1
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+        if 'class="sl-chart"' in "".join(o.get("data", {}).get("text/html", ""))
+    )
 
 
 @contextlib.contextmanager
@@ -105,9 +117,18 @@ def browser(executable: str = "/usr/bin/chromium"):
             b.close()
 
 
-def load(b, url: str, charts: int | None = None, timeout_ms: int = 30000, screenshot: Path | None = None,
-         width: int = 1280, height: int = 900, color_scheme: str = "light", timezone: str | None = None,
-         full_page: bool = False) -> dict:
+def load(
+    b,
+    url: str,
+    charts: int | None = None,
+    timeout_ms: int = 30000,
+    screenshot: Path | None = None,
+    width: int = 1280,
+    height: int = 900,
+    color_scheme: str = "light",
+    timezone: str | None = None,
+    full_page: bool = False,
+) -> dict:
     """Load ``url`` and wait until every chart on it has rendered; return what happened.
 
     ``charts``: how many charts to wait for (default: as many ``div.sl-chart`` as the page has).
@@ -116,8 +137,7 @@ def load(b, url: str, charts: int | None = None, timeout_ms: int = 30000, screen
     (per chart: id, theme, background, data layers with items and drawn items, tooltips, SVG texts),
     ``overflow_px`` (page width beyond the viewport), ``text`` and ``html``.
     """
-    ctx = b.new_context(viewport={"width": width, "height": height}, color_scheme=color_scheme,
-                        timezone_id=timezone)
+    ctx = b.new_context(viewport={"width": width, "height": height}, color_scheme=color_scheme, timezone_id=timezone)
     page = ctx.new_page()
     external, page_errors, errors, warnings = [], [], [], []
 
@@ -143,8 +163,10 @@ def load(b, url: str, charts: int | None = None, timeout_ms: int = 30000, screen
     n = page.locator("div.sl-chart").count() if charts is None else charts
     if n:  # every chart drawn or failed (a failure is logged as a console error)
         page.wait_for_function(
-            f"document.querySelectorAll('div.sl-chart[data-rendered=\"1\"], div.sl-chart[data-rendered=\"error\"]')"
-            f".length >= {n} && (window.scalinglabCharts || {{}}).pending === 0", timeout=timeout_ms)
+            f'document.querySelectorAll(\'div.sl-chart[data-rendered="1"], div.sl-chart[data-rendered="error"]\')'
+            f".length >= {n} && (window.scalinglabCharts || {{}}).pending === 0",
+            timeout=timeout_ms,
+        )
     page.wait_for_timeout(300)
     result = {
         "external": external,
@@ -168,8 +190,12 @@ def load(b, url: str, charts: int | None = None, timeout_ms: int = 30000, screen
 
 def empty_layers(report: dict) -> list[str]:
     """'chart-id: layer (marktype, n items)' for every data layer that draws nothing."""
-    return [f"{c['id']}: {lay['name']} ({lay['marktype']}, {lay['items']} items, none drawn)"
-            for c in report["charts"] for lay in c["layers"] if lay["drawn"] == 0]
+    return [
+        f"{c['id']}: {lay['name']} ({lay['marktype']}, {lay['items']} items, none drawn)"
+        for c in report["charts"]
+        for lay in c["layers"]
+        if lay["drawn"] == 0
+    ]
 
 
 def duplicate_legends(report: dict) -> list[str]:

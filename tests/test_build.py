@@ -1,22 +1,23 @@
 """The build: failures name notebook, cell and error and keep the last good output; make's cache."""
 
-import json
 import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import REPO
+
 from scalinglab.book import build
 
 
 def _failing_notebook(path: Path) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("y = x + 1"),
-                nbformat.v4.new_code_cell("1 / 0")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("y = x + 1"),
+        nbformat.v4.new_code_cell("1 / 0"),
+    ]
     nbformat.write(nb, path)
     return path
 
@@ -74,21 +75,39 @@ GOOD_CONFIG = 'title: t\nexecute:\n  execute_notebooks: "off"\nonly_build_toc_fi
 GOOD_TOC = "format: jb-book\nroot: index\nchapters:\n  - file: a\n"
 
 
-@pytest.mark.parametrize("config,toc,expected", [
-    (GOOD_CONFIG, "format: jb-book\nchapters:\n  - file: a\n",
-     "_toc.yml: missing required key 'root' (expected the landing page, e.g. root: book/index)"),
-    (GOOD_CONFIG, "root: index\n", "_toc.yml: missing required key 'format' (expected format: jb-book)"),
-    (GOOD_CONFIG, "format: jb-book\nroot: index\nchapters:\n  - file: missing\n",
-     "_toc.yml: chapters[0].file: no such file 'missing' (expected a path relative to the book root, with or "
-     "without .md/.ipynb)"),
-    (GOOD_CONFIG, "format: jb-book\nroot: index\nchapters:\n  - file: a\n   - file: b\n",
-     "_toc.yml: invalid YAML at line 5, column 4: expected <block end>"),
-    ("execute:\n  execute_notebooks: off\n", GOOD_TOC,
-     "_config.yml: missing required key 'title' (expected the book's title, e.g. title: My book)"),
-    ("title: t\nsphinx:\n  config:\n    bibtex_bibfiles: [gone.bib]\n", GOOD_TOC,
-     "_config.yml: sphinx.config.bibtex_bibfiles: no such file 'gone.bib'"),
-    ("title: [unclosed\n", GOOD_TOC, "_config.yml: invalid YAML at line 2"),
-])
+@pytest.mark.parametrize(
+    "config,toc,expected",
+    [
+        (
+            GOOD_CONFIG,
+            "format: jb-book\nchapters:\n  - file: a\n",
+            "_toc.yml: missing required key 'root' (expected the landing page, e.g. root: book/index)",
+        ),
+        (GOOD_CONFIG, "root: index\n", "_toc.yml: missing required key 'format' (expected format: jb-book)"),
+        (
+            GOOD_CONFIG,
+            "format: jb-book\nroot: index\nchapters:\n  - file: missing\n",
+            "_toc.yml: chapters[0].file: no such file 'missing' (expected a path relative to the book root, with or "
+            "without .md/.ipynb)",
+        ),
+        (
+            GOOD_CONFIG,
+            "format: jb-book\nroot: index\nchapters:\n  - file: a\n   - file: b\n",
+            "_toc.yml: invalid YAML at line 5, column 4: expected <block end>",
+        ),
+        (
+            "execute:\n  execute_notebooks: off\n",
+            GOOD_TOC,
+            "_config.yml: missing required key 'title' (expected the book's title, e.g. title: My book)",
+        ),
+        (
+            "title: t\nsphinx:\n  config:\n    bibtex_bibfiles: [gone.bib]\n",
+            GOOD_TOC,
+            "_config.yml: sphinx.config.bibtex_bibfiles: no such file 'gone.bib'",
+        ),
+        ("title: [unclosed\n", GOOD_TOC, "_config.yml: invalid YAML at line 2"),
+    ],
+)
 def test_broken_configuration_stops_with_one_line_and_keeps_the_site(tmp_path, config, toc, expected):
     root = tmp_path / "book"
     root.mkdir()
@@ -115,16 +134,24 @@ def test_broken_toc_from_the_command_line_prints_one_line(tmp_path):
     shutil.copytree(REPO / "book", root / "book")
     shutil.copy(REPO / "_config.yml", root / "_config.yml")
     shutil.copy(REPO / "references.bib", root / "references.bib")
-    (root / "_toc.yml").write_text("\n".join(l for l in (REPO / "_toc.yml").read_text().splitlines()
-                                             if not l.startswith("root:")) + "\n")
-    r = subprocess.run([sys.executable, "-c",
-                        "import sys; from pathlib import Path; from scalinglab.book import build, bookconfig\n"
-                        f"try:\n    bookconfig.check(Path({str(root)!r}))\n"
-                        "except bookconfig.BookConfigError as e:\n    print(f'error: {e}', file=sys.stderr); sys.exit(1)\n"],
-                       capture_output=True, text=True)
+    (root / "_toc.yml").write_text(
+        "\n".join(l for l in (REPO / "_toc.yml").read_text().splitlines() if not l.startswith("root:")) + "\n"
+    )
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from scalinglab.book import build, bookconfig\n"
+            f"try:\n    bookconfig.check(Path({str(root)!r}))\n"
+            "except bookconfig.BookConfigError as e:\n    print(f'error: {e}', file=sys.stderr); sys.exit(1)\n",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1
-    assert r.stderr.strip().splitlines() == ["error: _toc.yml: missing required key 'root' "
-                                             "(expected the landing page, e.g. root: book/index)"]
+    assert r.stderr.strip().splitlines() == [
+        "error: _toc.yml: missing required key 'root' (expected the landing page, e.g. root: book/index)"
+    ]
 
 
 def test_main_reports_a_broken_config_in_one_line(tmp_path, monkeypatch, capsys):
@@ -145,16 +172,19 @@ def test_kernels_start_quietly():
 
 
 def test_executing_a_notebook_prints_nothing_but_errors(tmp_path):
-    import nbformat
     import sys
+
+    import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})]
     src = tmp_path / "quiet.ipynb"
     nbformat.write(nb, src)
-    code = ("from pathlib import Path; from scalinglab.book import build; "
-            f"build.execute('quiet', Path({str(tmp_path / 'out.ipynb')!r}), source=Path({str(src)!r}))")
+    code = (
+        "from pathlib import Path; from scalinglab.book import build; "
+        f"build.execute('quiet', Path({str(tmp_path / 'out.ipynb')!r}), source=Path({str(src)!r}))"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "without encryption" not in r.stderr + r.stdout

@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 import altair as alt
@@ -5,6 +6,7 @@ import polars as pl
 import pytest
 
 from scalinglab import charts
+from scalinglab.charts import render
 
 
 def _chart(**enc):
@@ -13,18 +15,25 @@ def _chart(**enc):
 
 
 def test_finish_adds_title_and_source_line():
-    c = charts.finish(_chart(x=alt.X("year:Q", title="Year"), y=alt.Y("value:Q", title="Value (W)"),
-                             tooltip=["year:Q"]), "A title", "Some dataset (CC BY)", subtitle="note")
+    c = charts.finish(
+        _chart(x=alt.X("year:Q", title="Year"), y=alt.Y("value:Q", title="Value (W)"), tooltip=["year:Q"]),
+        "A title",
+        "Some dataset (CC BY)",
+        subtitle="note",
+    )
     spec = c.to_dict()
     assert spec["title"]["text"] == "A title"
     assert spec["title"]["subtitle"] == ["note", "Source: Some dataset (CC BY)"]
     assert charts.check_chart(spec) == []
 
 
-@pytest.mark.parametrize("enc,problem", [
-    (dict(x=alt.X("year:Q"), y=alt.Y("value:Q", title="V (W)"), tooltip=["year:Q"]), "x encoding"),
-    (dict(x=alt.X("year:Q", title="Year"), y=alt.Y("value:Q", title="V (W)")), "no tooltip"),
-])
+@pytest.mark.parametrize(
+    "enc,problem",
+    [
+        (dict(x=alt.X("year:Q"), y=alt.Y("value:Q", title="V (W)"), tooltip=["year:Q"]), "x encoding"),
+        (dict(x=alt.X("year:Q", title="Year"), y=alt.Y("value:Q", title="V (W)")), "no tooltip"),
+    ],
+)
 def test_finish_rejects_incomplete_charts(enc, problem):
     with pytest.raises(ValueError, match=problem):
         charts.finish(_chart(**enc), "T", "S")
@@ -57,10 +66,6 @@ def test_vega_runtime_bundle(tmp_path):
 
 # --- rules added with the book renderer (issue 10) ---------------------------------------------
 
-import datetime as dt
-
-from scalinglab.charts import render
-
 
 def _titled(chart):
     return chart.properties(title=alt.TitleParams("T", subtitle=["Source: S"]))
@@ -71,16 +76,30 @@ def _energy():
 
 
 def test_bars_on_a_log_axis_without_baseline_are_rejected():
-    c = alt.Chart(_energy()).mark_bar().encode(x=alt.X("pj:Q", title="E (pJ)", scale=alt.Scale(type="log")),
-                                               y=alt.Y("name:N", title="Name"), tooltip=["pj:Q"])
+    c = (
+        alt.Chart(_energy())
+        .mark_bar()
+        .encode(
+            x=alt.X("pj:Q", title="E (pJ)", scale=alt.Scale(type="log")),
+            y=alt.Y("name:N", title="Name"),
+            tooltip=["pj:Q"],
+        )
+    )
     problems = charts.check_chart(_titled(c).to_dict())
     assert any("bar on the log x axis of field 'pj' starts at zero" in p for p in problems)
     assert any("field 'pj' has 1 zero or negative values on a log axis" in p for p in problems)
 
 
 def test_stacking_on_a_log_axis_is_rejected():
-    c = alt.Chart(_energy()).mark_point().encode(x=alt.X("pj:Q", title="E", stack="zero", scale=alt.Scale(type="log")),
-                                                 y=alt.Y("name:N", title="N"), tooltip=["pj:Q"])
+    c = (
+        alt.Chart(_energy())
+        .mark_point()
+        .encode(
+            x=alt.X("pj:Q", title="E", stack="zero", scale=alt.Scale(type="log")),
+            y=alt.Y("name:N", title="N"),
+            tooltip=["pj:Q"],
+        )
+    )
     assert any("stacks on a log axis" in p for p in charts.check_chart(_titled(c).to_dict()))
 
 
@@ -89,8 +108,16 @@ def test_log_positive_filters_and_names_the_field():
     assert kept["name"].to_list() == ["b", "c"]
     assert note == "1 row with a zero, negative or missing pj omitted (log axis)"
     assert charts.log_positive(kept, "pj")[1] is None
-    c = alt.Chart(kept).mark_bar().encode(x=alt.X("pj:Q", title="E (pJ)", scale=alt.Scale(type="log")),
-                                          x2=alt.datum(1.0), y=alt.Y("name:N", title="Name"), tooltip=["pj:Q"])
+    c = (
+        alt.Chart(kept)
+        .mark_bar()
+        .encode(
+            x=alt.X("pj:Q", title="E (pJ)", scale=alt.Scale(type="log")),
+            x2=alt.datum(1.0),
+            y=alt.Y("name:N", title="Name"),
+            tooltip=["pj:Q"],
+        )
+    )
     assert charts.check_chart(_titled(c).to_dict()) == []
     with pytest.raises(KeyError, match="no column 'joules'"):
         charts.log_positive(_energy(), "joules")
@@ -100,9 +127,18 @@ def test_dates_must_use_utc():
     df = charts.utc_dates(pl.DataFrame({"d": [dt.date(2021, 11, 20)], "v": [1.0]}), "d")
     assert df["d"].to_list() == ["2021-11-20"]
     local = alt.Chart(df).mark_point().encode(x=alt.X("d:T", title="Date"), y=alt.Y("v:Q", title="V"), tooltip=["v:Q"])
-    assert any("date field 'd' is shown in the reader's timezone" in p for p in charts.check_chart(_titled(local).to_dict()))
-    utc = alt.Chart(df).mark_point().encode(x=charts.utc_date("d", "Date"), y=alt.Y("v:Q", title="V"),
-                                            tooltip=[charts.utc_date("d", "Date", channel="tooltip")])
+    assert any(
+        "date field 'd' is shown in the reader's timezone" in p for p in charts.check_chart(_titled(local).to_dict())
+    )
+    utc = (
+        alt.Chart(df)
+        .mark_point()
+        .encode(
+            x=charts.utc_date("d", "Date"),
+            y=alt.Y("v:Q", title="V"),
+            tooltip=[charts.utc_date("d", "Date", channel="tooltip")],
+        )
+    )
     spec = _titled(utc).to_dict()
     assert charts.check_chart(spec) == []
     assert spec["encoding"]["x"]["timeUnit"] == "utcyearmonthdate"
@@ -112,28 +148,40 @@ def test_dates_must_use_utc():
 def test_one_legend_per_field():
     df = pl.DataFrame({"gpu": ["H100", "B200"], "x": [1.0, 2.0]})
     base = alt.Chart(df).encode(x=alt.X("x:Q", title="X"), y=alt.Y("x:Q", title="Y"), tooltip=["gpu:N"])
-    two = base.mark_point().encode(color=alt.Color("gpu:N", title="GPU")) + \
-        base.mark_line().encode(color=alt.Color("gpu:N", title="Accelerator"))
+    two = base.mark_point().encode(color=alt.Color("gpu:N", title="GPU")) + base.mark_line().encode(
+        color=alt.Color("gpu:N", title="Accelerator")
+    )
     assert any("field 'gpu' gets 2 legends" in p for p in charts.check_chart(_titled(two).to_dict()))
-    one = base.mark_point().encode(color=alt.Color("gpu:N", title="GPU")) + \
-        base.mark_line().encode(color=alt.Color("gpu:N", title="Accelerator", legend=None))
+    one = base.mark_point().encode(color=alt.Color("gpu:N", title="GPU")) + base.mark_line().encode(
+        color=alt.Color("gpu:N", title="Accelerator", legend=None)
+    )
     assert charts.check_chart(_titled(one).to_dict()) == []
 
 
 def test_finish_fills_the_container_and_sizes_discrete_axes():
-    c = charts.finish(_chart(x=alt.X("year:Q", title="Year"), y=alt.Y("value:Q", title="V"), tooltip=["year:Q"]), "T", "S")
+    c = charts.finish(
+        _chart(x=alt.X("year:Q", title="Year"), y=alt.Y("value:Q", title="V"), tooltip=["year:Q"]), "T", "S"
+    )
     spec = c.to_dict()
     assert spec["width"] == "container" and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
-    bars = alt.Chart(_energy()).mark_bar().encode(x=alt.X("pj:Q", title="E"), y=alt.Y("name:N", title="N"), tooltip=["pj:Q"])
+    bars = (
+        alt.Chart(_energy())
+        .mark_bar()
+        .encode(x=alt.X("pj:Q", title="E"), y=alt.Y("name:N", title="N"), tooltip=["pj:Q"])
+    )
     assert charts.finish(bars, "T", "S").to_dict()["height"] == max(80, 3 * charts.theme.BAND_PX)
-    fixed = charts.finish(_chart(x=alt.X("year:Q", title="Year"), y=alt.Y("value:Q", title="V"), tooltip=["year:Q"]),
-                          "T", "S", width=300)
+    fixed = charts.finish(
+        _chart(x=alt.X("year:Q", title="Year"), y=alt.Y("value:Q", title="V"), tooltip=["year:Q"]), "T", "S", width=300
+    )
     assert fixed.to_dict()["width"] == 300
 
 
 def test_renderer_ids_are_deterministic_and_the_spec_is_embedded():
-    spec = charts.finish(_chart(x=alt.X("year:Q", title="Year"), y=alt.Y("value:Q", title="V"), tooltip=["year:Q"]),
-                         "A </script> title", "S").to_dict()
+    spec = charts.finish(
+        _chart(x=alt.X("year:Q", title="Year"), y=alt.Y("value:Q", title="V"), tooltip=["year:Q"]),
+        "A </script> title",
+        "S",
+    ).to_dict()
     assert render.chart_id(spec) == render.chart_id(json_roundtrip(spec))
     assert re.fullmatch(r"sl-chart-[0-9a-f]{12}", render.chart_id(spec))
     bundle = render.renderer(spec)
@@ -147,6 +195,7 @@ def test_renderer_ids_are_deterministic_and_the_spec_is_embedded():
 
 def json_roundtrip(spec):
     import json
+
     return json.loads(json.dumps(spec))
 
 
@@ -182,17 +231,29 @@ def test_tables_have_deterministic_ids_and_csv():
 def test_vega_runtime_carries_the_book_embedding(tmp_path):
     text = charts.write_vega_runtime(tmp_path / "vega-runtime.js").read_text()
     assert "window.SCALINGLAB_CHART_THEMES" in text and "div.sl-chart" in text and charts.DARK["card"] in text
-    assert charts.theme.vega_runtime_header().rstrip().endswith("Do not edit. */") and " embed " in text.splitlines()[0]
+    assert (
+        charts.runtime.vega_runtime_header().rstrip().endswith("Do not edit. */") and " embed " in text.splitlines()[0]
+    )
 
 
 def test_color_and_shape_with_a_sort_list_need_one_legend_hidden():
     """The precision step chart drew two 'GPU' legends: color and shape of one field, both with a sort list."""
     df = pl.DataFrame({"gpu": ["H100", "B200"], "x": [1.0, 2.0]})
     order = ["H100", "B200"]
-    two = alt.Chart(df).mark_point().encode(x=alt.X("x:Q", title="X"), y=alt.Y("x:Q", title="Y"), tooltip=["gpu:N"],
-                                            color=alt.Color("gpu:N", title="GPU", sort=order),
-                                            shape=alt.Shape("gpu:N", title="GPU", sort=order))
-    assert any("legend channels (color, shape) with a sort list" in p for p in charts.check_chart(_titled(two).to_dict()))
+    two = (
+        alt.Chart(df)
+        .mark_point()
+        .encode(
+            x=alt.X("x:Q", title="X"),
+            y=alt.Y("x:Q", title="Y"),
+            tooltip=["gpu:N"],
+            color=alt.Color("gpu:N", title="GPU", sort=order),
+            shape=alt.Shape("gpu:N", title="GPU", sort=order),
+        )
+    )
+    assert any(
+        "legend channels (color, shape) with a sort list" in p for p in charts.check_chart(_titled(two).to_dict())
+    )
     one = two.encode(shape=alt.Shape("gpu:N", title="GPU", sort=order, legend=None))
     assert charts.check_chart(_titled(one).to_dict()) == []
 
@@ -201,7 +262,14 @@ def test_notebook_specs_reads_chart_outputs(tmp_path):
     import json
 
     spec = {"mark": "point", "title": {"text": "T"}}
-    nb = {"cells": [{"cell_type": "code", "outputs": [{"output_type": "display_data", "data": render.renderer(spec)}]},
-                    {"cell_type": "markdown"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {"cell_type": "code", "outputs": [{"output_type": "display_data", "data": render.renderer(spec)}]},
+            {"cell_type": "markdown"},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (tmp_path / "x.ipynb").write_text(json.dumps(nb))
     assert render.notebook_specs(tmp_path / "x.ipynb") == [spec]

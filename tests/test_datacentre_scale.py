@@ -35,7 +35,10 @@ def clusters() -> pl.DataFrame:
 def test_loader_types_units_and_counts(clusters):
     assert clusters.height == 786
     assert clusters["status"].value_counts().sort("status").rows() == [
-        ("Decommissioned", 6), ("Existing", 609), ("Planned", 171)]
+        ("Decommissioned", 6),
+        ("Existing", 609),
+        ("Planned", 171),
+    ]
     assert clusters.schema["first_operational_date"] == pl.Date
     for col in ("dense_16bit_flop_s", "dense_8bit_op_s", "ai_chips", "power_mw", "hardware_cost_usd", "year"):
         assert clusters.schema[col] == pl.Float64, col
@@ -68,17 +71,21 @@ def test_loader_reads_a_clean_copy(tmp_path):
     assert df.height == 39
 
 
-@pytest.mark.parametrize("column,value,expected", [
-    ("16-bit OP/s", "about 1e18", "a number"),
-    ("8-bit OP/s", "1,5e18", "a number"),
-    ("First Operational Date", "2024-02-30", "a date YYYY-MM-DD"),
-    ("First Operational Date", "2024-13-01", "a date YYYY-MM-DD"),
-    ("Power Capacity (MW)", "-5", "a number >= 0"),
-    ("Certainty", "Rumoured", "one of: Confirmed, Likely, Unlikely"),
-])
+@pytest.mark.parametrize(
+    "column,value,expected",
+    [
+        ("16-bit OP/s", "about 1e18", "a number"),
+        ("8-bit OP/s", "1,5e18", "a number"),
+        ("First Operational Date", "2024-02-30", "a date YYYY-MM-DD"),
+        ("First Operational Date", "2024-13-01", "a date YYYY-MM-DD"),
+        ("Power Capacity (MW)", "-5", "a number >= 0"),
+        ("Certainty", "Rumoured", "one of: Confirmed, Likely, Unlikely"),
+    ],
+)
 def test_loader_names_file_row_and_column(tmp_path, column, value, expected):
     def edit(header, body):
         body[6][header.index(column)] = value  # data row 7; rows 2-3 hold multi-line quoted cells
+
     with pytest.raises(DataFormatError) as err:
         data.load_gpu_clusters(_tmp_package(tmp_path, edit))
     e = err.value
@@ -95,9 +102,17 @@ def _table(rows):
 
 def test_rank_of_a_hand_made_table():
     d = dt.date
-    t = _table([("A", d(2020, 1, 1), 10.0), ("B", d(2020, 6, 1), 5.0), ("C", d(2021, 1, 1), 20.0),
-                ("D", d(2021, 1, 1), 20.0), ("E", d(2022, 1, 1), 7.0), ("F", d(2019, 1, 1), None),
-                ("G", None, 99.0)])
+    t = _table(
+        [
+            ("A", d(2020, 1, 1), 10.0),
+            ("B", d(2020, 6, 1), 5.0),
+            ("C", d(2021, 1, 1), 20.0),
+            ("D", d(2021, 1, 1), 20.0),
+            ("E", d(2022, 1, 1), 7.0),
+            ("F", d(2019, 1, 1), None),
+            ("G", None, 99.0),
+        ]
+    )
     r = dc.rank_systems(t)
     ranks = dict(zip(r["name"], r["rank"]))
     # B trails A; C and D tie at the top on the same day; E is fourth behind C, D and A
@@ -111,9 +126,18 @@ def test_growth_fit_recovers_a_known_rate():
     years = np.linspace(2019.0, 2025.0, 40)
     perf = 1e18 * 2.5 ** (years - 2019) * np.exp(rng.normal(0, 0.05, years.size))
     chips = 1e4 * 1.6 ** (years - 2019)
-    rows = pl.DataFrame({"year": years, "performance": perf, "chips": chips, "per_chip": perf / chips,
-                         "power": chips * 1e-3, "cost": chips * 3e4, "flops_per_watt": perf / (chips * 1e3),
-                         "flops_per_usd": perf / (chips * 3e4)})
+    rows = pl.DataFrame(
+        {
+            "year": years,
+            "performance": perf,
+            "chips": chips,
+            "per_chip": perf / chips,
+            "power": chips * 1e-3,
+            "cost": chips * 3e4,
+            "flops_per_watt": perf / (chips * 1e3),
+            "flops_per_usd": perf / (chips * 3e4),
+        }
+    )
     g = {r["quantity"]: r for r in dc.growth_table(rows, 0.95).iter_rows(named=True)}
     assert g["performance"]["x_per_year"] == pytest.approx(2.5, rel=0.02)
     assert g["performance"]["ci_low"] < 2.5 < g["performance"]["ci_high"]
@@ -147,8 +171,10 @@ def test_headline_values_at_the_defaults(clusters):
     assert res.rank_differs_n == 497 and res.rank_compared_n == 521
 
 
-@pytest.mark.parametrize("lo,hi,word", [(1.5, 1.9, "below"), (1.5, 2.0, "overlaps"), (2.2, 2.8, "overlaps"),
-                                        (3.0, 3.5, "overlaps"), (3.01, 3.5, "above")])
+@pytest.mark.parametrize(
+    "lo,hi,word",
+    [(1.5, 1.9, "below"), (1.5, 2.0, "overlaps"), (2.2, 2.8, "overlaps"), (3.0, 3.5, "overlaps"), (3.01, 3.5, "above")],
+)
 def test_verdict_rule(lo, hi, word):
     assert dc._compare(lo, hi, dc.PROMISE_LOW, dc.PROMISE_HIGH) == word
 
@@ -171,7 +197,7 @@ def test_projection_starts_on_the_fit_and_follows_the_promise_lines(clusters):
     first, last = perf.row(0, named=True), perf.row(-1, named=True)
     assert first["central"] == first["x2"] == first["x3"] == first["low"] == first["high"]
     years = last["year"] - first["year"]
-    assert last["x3"] / first["x3"] == pytest.approx(3.0 ** years)
+    assert last["x3"] / first["x3"] == pytest.approx(3.0**years)
     assert last["low"] < last["central"] < last["high"]
     assert planned.height > 0 and planned["year"].max() <= 2030
 
@@ -187,14 +213,24 @@ def test_robustness_grid_holds_the_default(clusters):
 # ---------------------------------------------------------------------------
 # parameters (in process; one papermill run in the notebook tests proves the cell is wired)
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("values,name", [
-    ({"top_n": 0}, "top_n"), ({"top_n": 51}, "top_n"), ({"top_n": 2.5}, "top_n"),
-    ({"start_year": 2009}, "start_year"), ({"end_year": 2026}, "end_year"),
-    ({"start_year": 2024}, "start_year"), ({"start_year": 2025, "end_year": 2020}, "start_year"),
-    ({"precision": "4-bit"}, "precision"), ({"min_certainty": "Rumoured"}, "min_certainty"),
-    ({"confidence_level": 1.0}, "confidence_level"), ({"projection_year": 2025}, "projection_year"),
-    ({"projection_year": 2041}, "projection_year"), ({"top_n_systems": 5}, "top_n_systems"),
-])
+@pytest.mark.parametrize(
+    "values,name",
+    [
+        ({"top_n": 0}, "top_n"),
+        ({"top_n": 51}, "top_n"),
+        ({"top_n": 2.5}, "top_n"),
+        ({"start_year": 2009}, "start_year"),
+        ({"end_year": 2026}, "end_year"),
+        ({"start_year": 2024}, "start_year"),
+        ({"start_year": 2025, "end_year": 2020}, "start_year"),
+        ({"precision": "4-bit"}, "precision"),
+        ({"min_certainty": "Rumoured"}, "min_certainty"),
+        ({"confidence_level": 1.0}, "confidence_level"),
+        ({"projection_year": 2025}, "projection_year"),
+        ({"projection_year": 2041}, "projection_year"),
+        ({"top_n_systems": 5}, "top_n_systems"),
+    ],
+)
 def test_bad_parameters_are_named(values, name):
     with pytest.raises(ParameterError) as err:
         schemas.validate(SLUG, values)
@@ -227,9 +263,12 @@ def test_every_chart_meets_the_book_rules(clusters):
     fit = dc.fit_quantity(rows, "performance", 0.95)
     chips = dtr.chip_efficiency(data.load_gpu_specs(), data.load_hardware_prices(), "16-bit")
     fan, planned = dtr.projection(rows, clusters, "16-bit", "Likely", 2030, 0.95)
-    built = [dcc.leading_chart(ranked, rows, fit, 10, "16-bit", 2019, 2025),
-             dcc.decomposition_chart(dcc.decomposition_frame(rows)),
-             dcc.efficiency_chart(rows, chips, "16-bit"), dcc.projection_chart(fan, planned, rows, 2030)]
+    built = [
+        dcc.leading_chart(ranked, rows, fit, 10, "16-bit", 2019, 2025),
+        dcc.decomposition_chart(dcc.decomposition_frame(rows)),
+        dcc.efficiency_chart(rows, chips, "16-bit"),
+        dcc.projection_chart(fan, planned, rows, 2030),
+    ]
     for c in built:
         spec = c.to_dict()
         assert charts.check_chart(spec) == []

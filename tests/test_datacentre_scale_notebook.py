@@ -17,10 +17,20 @@ from scalinglab.analyses import datacentre_scale as dc
 from scalinglab.book import schemas
 
 SLUG = "datacentre_scale"
-REQUIRED = ["dc_perf_growth_x_per_year", "dc_perf_growth_ci_low", "dc_perf_growth_ci_high", "dc_chips_growth_x_per_year",
-            "dc_per_chip_growth_x_per_year", "dc_power_growth_x_per_year", "dc_cost_growth_x_per_year",
-            "dc_flops_per_watt_growth_x_per_year", "dc_flops_per_usd_growth_x_per_year", "dc_leading_systems_n",
-            "dc_verdict_performance", "dc_verdict_cost_energy"]
+REQUIRED = [
+    "dc_perf_growth_x_per_year",
+    "dc_perf_growth_ci_low",
+    "dc_perf_growth_ci_high",
+    "dc_chips_growth_x_per_year",
+    "dc_per_chip_growth_x_per_year",
+    "dc_power_growth_x_per_year",
+    "dc_cost_growth_x_per_year",
+    "dc_flops_per_watt_growth_x_per_year",
+    "dc_flops_per_usd_growth_x_per_year",
+    "dc_leading_systems_n",
+    "dc_verdict_performance",
+    "dc_verdict_cost_energy",
+]
 
 
 def _source():
@@ -73,7 +83,8 @@ def test_notebook_conventions():
         assert not re.search(r"^\s*def ", src, re.MULTILINE), src[:80]
         tags = c["metadata"].get("tags", [])
         assert tags, src[:80]
-    assert cells[2]["metadata"]["tags"] == ["parameters", "hide-input"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert code[0]["metadata"]["tags"] == ["parameters", "hide-input"]
     md = _markdown()
     for key in REQUIRED:
         assert f"`{key}" in md, key

@@ -14,11 +14,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
 from browser import CHROMIUM_ARGS
 from conftest import CHROMIUM, REPO
 
@@ -36,7 +34,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab_env():
-    r = subprocess.run(["make", "--no-print-directory", "lab-env"], cwd=REPO, capture_output=True, text=True, timeout=1800)
+    r = subprocess.run(
+        ["make", "--no-print-directory", "lab-env"], cwd=REPO, capture_output=True, text=True, timeout=1800
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     assert LAB.exists()
     return LAB
@@ -45,8 +45,13 @@ def lab_env():
 @pytest.fixture(scope="module")
 def student_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("student")
-    r = subprocess.run([sys.executable, "-m", "scalinglab.book.workshop", "student", "--out", str(out)], cwd=REPO,
-                       capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [sys.executable, "-m", "scalinglab.book.workshop", "student", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     return out
 
@@ -56,18 +61,32 @@ def lab_server(lab_env, student_dir):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_PATH", "PYTHONPATH")}
     env.update(SCALINGLAB_INLINE_VEGA="1", HOME=str(student_dir))
-    proc = subprocess.Popen([str(lab_env), "--no-browser", f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
-                             f"--ServerApp.root_dir={student_dir}", "--allow-root", "--LabApp.expose_app_in_browser=True",
-                             "--ServerApp.disable_check_xsrf=True"],
-                            cwd=student_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            str(lab_env),
+            "--no-browser",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            f"--IdentityProvider.token={TOKEN}",
+            f"--ServerApp.root_dir={student_dir}",
+            "--allow-root",
+            "--LabApp.expose_app_in_browser=True",
+            "--ServerApp.disable_check_xsrf=True",
+        ],
+        cwd=student_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
             urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=1)
             break
-        except OSError:
+        except OSError as exc:
             if proc.poll() is not None:
-                raise AssertionError(proc.stdout.read()[-3000:])
+                raise AssertionError(proc.stdout.read()[-3000:]) from exc
             time.sleep(0.5)
     try:
         yield url
@@ -97,16 +116,23 @@ def test_a_student_notebook_runs_in_jupyterlab_and_draws_its_charts(lab_server, 
         page.route("**/*", route)
         page.goto(f"{lab_server}/lab/tree/{NOTEBOOK}.ipynb?token={TOKEN}", wait_until="load")
         page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook .jp-Cell')", timeout=120000)
-        page.wait_for_function("""() => { const w = window.jupyterapp.shell.currentWidget;
+        page.wait_for_function(
+            """() => { const w = window.jupyterapp.shell.currentWidget;
             return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel
-                   && w.sessionContext.session.kernel.status === 'idle'; }""", timeout=120000)
+                   && w.sessionContext.session.kernel.status === 'idle'; }""",
+            timeout=120000,
+        )
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        page.wait_for_function("""() => { const w = window.jupyterapp.shell.currentWidget;
+        page.wait_for_function(
+            """() => { const w = window.jupyterapp.shell.currentWidget;
             const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent);
             return prompts.length > 0 && prompts.every(t => /\\[\\d+\\]/.test(t))
-                   && w.sessionContext.session.kernel.status === 'idle'; }""", timeout=300000)
-        page.wait_for_function("document.querySelectorAll('.vega-embed svg.marks, .vega-embed canvas').length > 0",
-                               timeout=60000)
+                   && w.sessionContext.session.kernel.status === 'idle'; }""",
+            timeout=300000,
+        )
+        page.wait_for_function(
+            "document.querySelectorAll('.vega-embed svg.marks, .vega-embed canvas').length > 0", timeout=60000
+        )
         marks = page.evaluate("""() => [...document.querySelectorAll('.vega-embed svg.marks')].map(s => {
             const r = s.querySelector('g.mark-rect path, g.mark-symbol path, g.mark-line path, g.mark-area path');
             if (!r) return 0; const b = r.getBBox(); return b.width + b.height; })""")

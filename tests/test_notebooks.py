@@ -3,12 +3,11 @@ reject bad ones with a named error, through plain papermill from any working dir
 
 import ast
 import json
-from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO, assert_named_parameter_error, glued, run_papermill
 
-from conftest import assert_named_parameter_error, REPO, glued, run_papermill
 from scalinglab import paths
 
 CHAPTERS = paths.chapters()
@@ -63,8 +62,9 @@ def test_moores_law_defaults_glue_the_headline_numbers(built_site):
 
 def test_moores_law_other_window_from_another_directory(tmp_path, built_site):
     out = tmp_path / "out.ipynb"
-    r = run_papermill("moores_law_limits", out, "-p", "fit_start_year", "1990", "-p", "fit_end_year", "2005",
-                      cwd=tmp_path)
+    r = run_papermill(
+        "moores_law_limits", out, "-p", "fit_start_year", "1990", "-p", "fit_end_year", "2005", cwd=tmp_path
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     new, default = glued(out), glued(REPO / "executed" / "moores_law_limits.ipynb")
     assert new["fit_window"] == "1990-2005"

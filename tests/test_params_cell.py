@@ -105,9 +105,6 @@ def test_cli_cell_and_unknown_chapter():
     assert bad.returncode == 2 and "precision_codesign" in bad.stderr
 
 
-# The lead runs `scalinglab params SLUG --write` for every chapter at merge (the owners are editing the notebooks);
-# strict: once the cells are generated this XPASSes and fails, so the mark must then be removed.
-@pytest.mark.xfail(reason="lead runs --write at merge", strict=True)
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_notebook_parameters_cell_is_the_generated_one(chapter):
     assert paramcell.notebook_parameters_cell(chapter) == paramcell.parameters_cell(chapter), (

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CHROMIUM, REPO
+
 from scalinglab.book import linkcheck
 from scalinglab.book.pdf import toc_pages
 
@@ -61,11 +61,15 @@ def test_every_internal_link_and_anchor_resolves(built_pdf, built_site):
 
 
 def test_linkcheck_reports_missing_pages_and_anchors(tmp_path):
-    (tmp_path / "index.html").write_text('<a href="a.html#here">a</a> <a href="b.html">b</a> <a href="#top">t</a>'
-                                         '<a href="https://example.org/x">x</a><h1 id="top">T</h1>')
+    (tmp_path / "index.html").write_text(
+        '<a href="a.html#here">a</a> <a href="b.html">b</a> <a href="#top">t</a>'
+        '<a href="https://example.org/x">x</a><h1 id="top">T</h1>'
+    )
     (tmp_path / "a.html").write_text('<h1 id="there">A</h1>')
-    assert linkcheck.broken_links(tmp_path) == ["a.html#here -> no anchor #here in a.html".join(["index.html: ", ""]),
-                                                "index.html: b.html -> no file b.html"]
+    assert linkcheck.broken_links(tmp_path) == [
+        "a.html#here -> no anchor #here in a.html".join(["index.html: ", ""]),
+        "index.html: b.html -> no file b.html",
+    ]
     assert linkcheck.main([str(tmp_path)]) == 1
 
 
@@ -85,14 +89,20 @@ def test_make_publish_pushes_the_site_to_gh_pages(tmp_path):
     (site / "book").mkdir(parents=True)
     (site / "index.html").write_text("<h1>book</h1>")
     (site / "book" / "index.html").write_text("<h1>chapter</h1>")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
     # the same command line as `make publish`
-    recipe = subprocess.run(["make", "-n", "--no-print-directory", "publish", "REMOTE=origin"], cwd=REPO,
-                            capture_output=True, text=True).stdout
+    recipe = subprocess.run(
+        ["make", "-n", "--no-print-directory", "publish", "REMOTE=origin"], cwd=REPO, capture_output=True, text=True
+    ).stdout
     line = next(l for l in re.sub(r"\\\n\s*", " ", recipe).splitlines() if "ghp-import" in l)
     assert "--push" in line and "--branch gh-pages" in line and "--no-jekyll" in line
-    cmd = line.replace(".venv/bin/ghp-import", str(BIN / "ghp-import")).replace('$(git rev-parse --short HEAD)', "test")
+    cmd = line.replace(".venv/bin/ghp-import", str(BIN / "ghp-import")).replace("$(git rev-parse --short HEAD)", "test")
     r = subprocess.run(cmd, shell=True, cwd=work, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     files = _git("ls-tree", "-r", "--name-only", "gh-pages", cwd=bare).split()
@@ -111,7 +121,9 @@ def test_workflow_passes_actionlint():
 
 def test_actionlint_catches_a_broken_workflow(tmp_path):
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.nope }}\n")
+    bad.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.nope }}\n"
+    )
     assert subprocess.run([str(BIN / "actionlint"), str(bad)], capture_output=True).returncode != 0
 
 
@@ -125,13 +137,18 @@ def test_licences():
 @pytest.fixture(scope="session")
 def cffconvert() -> Path:
     """cffconvert in its own cached virtual environment (it pins jsonschema<4, which Jupyter cannot use)."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "scalinglab" / CFFCONVERT.replace("==", "-")
+    cache = (
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "scalinglab" / CFFCONVERT.replace("==", "-")
+    )
     exe = cache / "bin" / "cffconvert"
     if not exe.exists():
         shutil.rmtree(cache, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(cache)], check=True)
-        r = subprocess.run([str(cache / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", CFFCONVERT],
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            [str(cache / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", CFFCONVERT],
+            capture_output=True,
+            text=True,
+        )
         if r.returncode != 0:
             shutil.rmtree(cache, ignore_errors=True)
             pytest.fail(f"could not install {CFFCONVERT} from the package index: {r.stderr[-500:]}")
@@ -139,11 +156,14 @@ def cffconvert() -> Path:
 
 
 def test_citation_cff_is_valid(cffconvert, tmp_path):
-    r = subprocess.run([str(cffconvert), "--validate", "-i", str(REPO / "CITATION.cff")], capture_output=True, text=True)
+    r = subprocess.run(
+        [str(cffconvert), "--validate", "-i", str(REPO / "CITATION.cff")], capture_output=True, text=True
+    )
     assert r.returncode == 0 and "valid" in r.stdout, r.stdout + r.stderr
     bad = tmp_path / "CITATION.cff"
     bad.write_text((REPO / "CITATION.cff").read_text().replace("cff-version: 1.2.0", "cff-version: 1.2.0\nauthor: x"))
     assert subprocess.run([str(cffconvert), "--validate", "-i", str(bad)], capture_output=True).returncode != 0
-    bib = subprocess.run([str(cffconvert), "-f", "bibtex", "-i", str(REPO / "CITATION.cff")], capture_output=True,
-                         text=True).stdout
+    bib = subprocess.run(
+        [str(cffconvert), "-f", "bibtex", "-i", str(REPO / "CITATION.cff")], capture_output=True, text=True
+    ).stdout
     assert "Scaling analyses of accelerated computing" in bib

@@ -15,12 +15,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
+
 from scalinglab import paths
 
 RUN_RECORD = re.compile(r'(<details class="run-record">)(.*?)(</details>)', re.S)
-BUILD_SPECIFIC = re.compile(r'(<(div|section|aside|span|p)[^>]*class="[^"]*\bbuild-specific\b[^"]*"[^>]*>)(.*?)(</\2>)', re.S)
+BUILD_SPECIFIC = re.compile(
+    r'(<(div|section|aside|span|p)[^>]*class="[^"]*\bbuild-specific\b[^"]*"[^>]*>)(.*?)(</\2>)', re.S
+)
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -31,8 +33,9 @@ def normalise(html: str) -> str:
 
 
 def _clean_copy(src: Path, dst: Path) -> Path:
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=src, capture_output=True,
-                           text=True, check=True).stdout.split("\0")
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=src, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
     for f in filter(None, files):
         if (src / f).is_file():
             (dst / f).parent.mkdir(parents=True, exist_ok=True)
@@ -46,20 +49,37 @@ def build_clean(src: Path, dst: Path) -> Path:
     """Execute every chapter and build the site in a clean copy of ``src``; return its ``_build/html``."""
     root = _clean_copy(src, dst)
     env = {**os.environ, "PYTHONPATH": str(root), "JUPYTER_PATH": str(src / ".venv" / "share" / "jupyter")}
-    procs = [subprocess.Popen([sys.executable, "-m", "scalinglab.book.build", "execute", slug], cwd=root, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for slug in paths.chapters()]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "scalinglab.book.build", "execute", slug],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for slug in paths.chapters()
+    ]
     for p in procs:
         out, err = p.communicate(timeout=1200)
         assert p.returncode == 0, err[-2000:]
-    r = subprocess.run([sys.executable, "-m", "scalinglab.book.build", "site"], cwd=root, env=env, capture_output=True,
-                       text=True, timeout=1200)
+    r = subprocess.run(
+        [sys.executable, "-m", "scalinglab.book.build", "site"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     return root / "_build" / "html"
 
 
 def test_normalise_blanks_only_dates_in_the_run_record_and_build_specific_boxes():
-    a = ('<p>2024-01-02</p><details class="run-record"><summary>Run record (2026-12-01)</summary></details>'
-         '<div class="admonition build-specific"><p>1.97x</p></div>')
+    a = (
+        '<p>2024-01-02</p><details class="run-record"><summary>Run record (2026-12-01)</summary></details>'
+        '<div class="admonition build-specific"><p>1.97x</p></div>'
+    )
     b = a.replace("2026-12-01", "2026-12-02").replace("1.97x", "1.86x")
     assert normalise(a) == normalise(b)
     assert "2024-01-02" in normalise(a)
@@ -74,5 +94,7 @@ def test_two_clean_builds_give_identical_chapter_html(tmp_path):
         a, b = (normalise((s / "executed" / f"{slug}.html").read_text()) for s in sites)
         if a != b:
             i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-            differ.append(f"{slug}: first difference at {i}: {a[max(0, i - 80):i + 80]!r} vs {b[max(0, i - 80):i + 80]!r}")
+            differ.append(
+                f"{slug}: first difference at {i}: {a[max(0, i - 80) : i + 80]!r} vs {b[max(0, i - 80) : i + 80]!r}"
+            )
     assert differ == []

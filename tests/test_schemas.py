@@ -13,16 +13,19 @@ def test_defaults_validate():
     assert p.metric == "single_thread_performance" and p.break_year is None
 
 
-@pytest.mark.parametrize("values,name,fragment", [
-    ({"fit_start_year": 2030}, "fit_start_year", "data run from"),
-    ({"fit_start_year": 2010, "fit_end_year": 2000}, "fit_start_year", "before fit_end_year"),
-    ({"temperature_k": 0}, "temperature_k", "greater than 0"),
-    ({"temperature_k": -5.0}, "temperature_k", "greater than 0"),
-    ({"metric": "mips"}, "metric", "transistors, single_thread_performance"),
-    ({"break_year": 1950}, "break_year", "inside the fit window"),
-    ({"confidence_level": "high"}, "confidence_level", "valid number"),
-    ({"fit_start_yr": 1990}, "fit_start_yr", "did you mean 'fit_start_year'"),
-])
+@pytest.mark.parametrize(
+    "values,name,fragment",
+    [
+        ({"fit_start_year": 2030}, "fit_start_year", "data run from"),
+        ({"fit_start_year": 2010, "fit_end_year": 2000}, "fit_start_year", "before fit_end_year"),
+        ({"temperature_k": 0}, "temperature_k", "greater than 0"),
+        ({"temperature_k": -5.0}, "temperature_k", "greater than 0"),
+        ({"metric": "mips"}, "metric", "transistors, single_thread_performance"),
+        ({"break_year": 1950}, "break_year", "inside the fit window"),
+        ({"confidence_level": "high"}, "confidence_level", "valid number"),
+        ({"fit_start_yr": 1990}, "fit_start_yr", "did you mean 'fit_start_year'"),
+    ],
+)
 def test_bad_values_name_the_parameter(values, name, fragment):
     with pytest.raises(ParameterError) as exc:
         schemas.validate("moores_law_limits", values)
@@ -55,14 +58,17 @@ def test_schema_agrees_with_the_notebook_parameters_cell(chapter):
     schemas.validate(chapter, {n: eval(i["default"], {}) for n, i in declared.items()})
 
 
-@pytest.mark.parametrize("chapter,values,name,fragment", [
-    ("interconnect_scaling", {"mfu": True}, "mfu", "not a boolean"),
-    ("interconnect_scaling", {"scaleup_domain_size": True}, "scaleup_domain_size", "not a boolean"),
-    ("interconnect_scaling", {"mfu": float("nan")}, "mfu", "finite"),
-    ("moores_law_limits", {"temperature_k": float("inf")}, "temperature_k", "finite"),
-    ("moores_law_limits", {"break_year": 1975}, "break_year", "two-segment fit"),
-    ("precision_codesign", {"formats": ["nvfp4"], "gpu": "H100"}, "formats", "dense figure on the H100"),
-])
+@pytest.mark.parametrize(
+    "chapter,values,name,fragment",
+    [
+        ("interconnect_scaling", {"mfu": True}, "mfu", "not a boolean"),
+        ("interconnect_scaling", {"scaleup_domain_size": True}, "scaleup_domain_size", "not a boolean"),
+        ("interconnect_scaling", {"mfu": float("nan")}, "mfu", "finite"),
+        ("moores_law_limits", {"temperature_k": float("inf")}, "temperature_k", "finite"),
+        ("moores_law_limits", {"break_year": 1975}, "break_year", "two-segment fit"),
+        ("precision_codesign", {"formats": ["nvfp4"], "gpu": "H100"}, "formats", "dense figure on the H100"),
+    ],
+)
 def test_values_that_used_to_fail_mid_notebook(chapter, values, name, fragment):
     with pytest.raises(ParameterError) as exc:
         schemas.validate(chapter, values)

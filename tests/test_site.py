@@ -6,15 +6,19 @@ import re
 from pathlib import Path
 
 import pytest
-
 from browser import TIMEZONES, browser, duplicate_legends, empty_layers, expected_chart_count, load, raw_dumps, serve
 from conftest import CHROMIUM, REPO, glued
+
 from scalinglab import charts, paths
 from scalinglab.book import build
 from scalinglab.book.pdf import toc_pages
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
+    ),
+]
 
 PAGES = [f"{doc}.html" for doc in toc_pages(REPO)] + ["search.html", "genindex.html"]
 CHAPTER_PAGES = [f"executed/{slug}.html" for slug in paths.chapters()]
@@ -53,8 +57,11 @@ def test_page_on_a_phone_in_dark_mode(site_url, chromium, page):
     r = load(chromium, f"{site_url}/{page}", width=390, height=844, color_scheme="dark")
     assert r["theme"] == "dark"
     assert r["overflow_px"] <= 0, f"page is {r['overflow_px']} px wider than the screen"
-    assert [(c["id"], c["theme"], c["background"]) for c in r["charts"]
-            if c["theme"] != "dark" or c["background"] != charts.DARK["card"]] == []
+    assert [
+        (c["id"], c["theme"], c["background"])
+        for c in r["charts"]
+        if c["theme"] != "dark" or c["background"] != charts.DARK["card"]
+    ] == []
     assert empty_layers(r) == []
 
 
@@ -65,8 +72,11 @@ def test_chart_dates_and_labels_are_the_same_in_every_timezone(site_url, chromiu
         r = load(chromium, f"{site_url}/{page}", timezone=tz)
         seen[tz] = {c["id"]: (sorted(c["tooltips"]), sorted(c.get("text", []))) for c in r["charts"]}
     for tz in TIMEZONES[1:]:
-        diff = {cid: sorted(set(seen[tz].get(cid, ([], []))[0]) - set(seen["UTC"][cid][0]))[:2]
-                for cid in seen["UTC"] if seen["UTC"][cid] != seen[tz].get(cid)}
+        diff = {
+            cid: sorted(set(seen[tz].get(cid, ([], []))[0]) - set(seen["UTC"][cid][0]))[:2]
+            for cid in seen["UTC"]
+            if seen["UTC"][cid] != seen[tz].get(cid)
+        }
         assert diff == {}, f"charts that show other dates or labels in {tz} than in UTC (tooltips): {diff}"
 
 
@@ -86,8 +96,10 @@ def test_theme_switch_rethemes_charts(site_url, chromium):
     page.goto(f"{site_url}/{CHAPTER_PAGES[0]}")
     page.wait_for_function("document.querySelectorAll('div.sl-chart[data-theme=\"light\"]').length > 0")
     page.evaluate("document.documentElement.dataset.theme = 'dark'")
-    page.wait_for_function("Array.from(document.querySelectorAll('div.sl-chart')).every(e => e.dataset.theme === 'dark')"
-                           " && window.scalinglabCharts.pending === 0")
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('div.sl-chart')).every(e => e.dataset.theme === 'dark')"
+        " && window.scalinglabCharts.pending === 0"
+    )
     bg = page.evaluate("Object.values(window.scalinglabCharts.views).map(v => String(v.background()))")
     ctx.close()
     assert bg and set(bg) == {charts.DARK["card"]}
@@ -104,8 +116,12 @@ def test_math_renders_offline(site_url, chromium):
     ctx = chromium.new_context()
     page = ctx.new_page()
     external = []
-    page.route("**/*", lambda rt: (external.append(rt.request.url), rt.abort())
-               if "127.0.0.1" not in rt.request.url else rt.continue_())
+    page.route(
+        "**/*",
+        lambda rt: (
+            (external.append(rt.request.url), rt.abort()) if "127.0.0.1" not in rt.request.url else rt.continue_()
+        ),
+    )
     page.goto(f"{site_url}/executed/moores_law_limits.html")
     page.wait_for_selector("mjx-container svg", timeout=20000)
     ctx.close()
@@ -125,8 +141,9 @@ def test_references_page_lists_the_whole_bibliography(built_site):
     html = (built_site / "book" / "references.html").read_text()
     keys = re.findall(r"^@\w+\{([^,]+),", (REPO / "references.bib").read_text(), re.M)
     assert len(keys) >= 4
-    assert html.count('class="citation"') + html.count("<dt class=\"label\"") >= len(keys) or \
-        all(k.lower() in html.lower() for k in keys)
+    assert html.count('class="citation"') + html.count('<dt class="label"') >= len(keys) or all(
+        k.lower() in html.lower() for k in keys
+    )
 
 
 def test_downloads_offered(built_site):

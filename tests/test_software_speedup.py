@@ -22,9 +22,13 @@ def test_loader_types_units_and_flags():
     assert df.height == 96
     assert df.schema["publication_date"] == pl.Date and df.schema["throughput_per_s"] == pl.Float64
     assert df.schema["valid"] == pl.Boolean and df["valid"].all()
-    row = df.filter((pl.col("round") == "v4.1") & (pl.col("system") == sw.H100_SYSTEM)
-                    & (pl.col("benchmark") == "gptj-99") & (pl.col("scenario") == "Offline")
-                    & (pl.col("metric") == "samples_per_s"))
+    row = df.filter(
+        (pl.col("round") == "v4.1")
+        & (pl.col("system") == sw.H100_SYSTEM)
+        & (pl.col("benchmark") == "gptj-99")
+        & (pl.col("scenario") == "Offline")
+        & (pl.col("metric") == "samples_per_s")
+    )
     assert row["throughput_per_s"].to_list() == [286.084]
     assert row["publication_date"][0] == date(2024, 8, 1)
     assert row["workload"][0] == "gptj" and row["accuracy_target"][0] == "99"
@@ -61,25 +65,33 @@ def test_window_pairs_hand_computed_from_data():
     # Llama 2 Offline v4.0 -> v5.0 is 13 months apart: outside 12, inside 18
     llama = ("llama2-70b", "Offline", "v4.0", "v5.0")
     key = pl.struct("workload", "scenario", "from_round", "to_round")
-    assert p.filter(key == {"workload": llama[0], "scenario": llama[1], "from_round": llama[2], "to_round": llama[3]}).is_empty()
+    assert p.filter(
+        key == {"workload": llama[0], "scenario": llama[1], "from_round": llama[2], "to_round": llama[3]}
+    ).is_empty()
     p18 = sw.window_pairs(t, 18).filter(key == dict(zip(["workload", "scenario", "from_round", "to_round"], llama)))
     assert p18["months"].to_list() == [13]
     assert p18["speedup_x"][0] == pytest.approx(1.435849, rel=1e-5)
-    assert p18["annualised_x_per_year"][0] == pytest.approx((LLAMA_OFFLINE_V50 / LLAMA_OFFLINE_V40) ** (12 / 13))  # 1.396 per year
+    assert p18["annualised_x_per_year"][0] == pytest.approx(
+        (LLAMA_OFFLINE_V50 / LLAMA_OFFLINE_V40) ** (12 / 13)
+    )  # 1.396 per year
 
 
 def test_window_search_on_synthetic_table():
-    syn = pl.DataFrame({
-        "system": ["S"] * 4 + ["S"] * 2,
-        "workload": ["a"] * 4 + ["b"] * 2,
-        "scenario": ["Offline"] * 6,
-        "round": ["r1", "r2", "r3", "r4", "r1", "r3"],
-        "month_index": [0, 6, 12, 30, 0, 12],
-        "samples_per_s": [1.0, 2.0, 3.0, 30.0, 1.0, 5.0],
-    })
+    syn = pl.DataFrame(
+        {
+            "system": ["S"] * 4 + ["S"] * 2,
+            "workload": ["a"] * 4 + ["b"] * 2,
+            "scenario": ["Offline"] * 6,
+            "round": ["r1", "r2", "r3", "r4", "r1", "r3"],
+            "month_index": [0, 6, 12, 30, 0, 12],
+            "samples_per_s": [1.0, 2.0, 3.0, 30.0, 1.0, 5.0],
+        }
+    )
     p6 = sw.window_pairs(syn, 6)
     assert p6.select("workload", "from_round", "to_round", "speedup_x").rows() == [
-        ("a", "r1", "r2", 2.0), ("a", "r2", "r3", 1.5)]
+        ("a", "r1", "r2", 2.0),
+        ("a", "r2", "r3", 1.5),
+    ]
     p12 = sw.window_pairs(syn, 12)
     assert p12.row(0, named=True)["speedup_x"] == 5.0 and p12.row(0, named=True)["workload"] == "b"
     assert p12.height == 4  # a: r1r2, r1r3, r2r3; b: r1r3
@@ -93,7 +105,12 @@ def test_llm_software_speedup_range_defaults():
     r = sw.llm_software_speedup_range()
     assert r.window_months == 12 and r.system == sw.H100_SYSTEM and r.accelerator == "NVIDIA H100-SXM-80GB"
     assert r.best_x == r.high_x == pytest.approx(GPTJ_SERVER_V41 / GPTJ_SERVER_V31)
-    assert (r.best_benchmark, r.best_scenario, r.best_from_round, r.best_to_round) == ("GPT-J 6B", "Server", "v3.1", "v4.1")
+    assert (r.best_benchmark, r.best_scenario, r.best_from_round, r.best_to_round) == (
+        "GPT-J 6B",
+        "Server",
+        "v3.1",
+        "v4.1",
+    )
     # low end: Llama 2 70B Offline, best pair within 12 months is v4.1 -> v5.0 (8 months)
     assert r.low_x == pytest.approx(LLAMA_OFFLINE_V50 / LLAMA_OFFLINE_V41)  # 1.2696
     assert (r.low_benchmark, r.low_scenario) == ("Llama 2 70B", "Offline")
@@ -128,10 +145,19 @@ def _copy_with(tmp_path, row: int, column: str, text: str):
     return tmp_path
 
 
-@pytest.mark.parametrize("column, text", [
-    ("value", "286,084"), ("value", "286 samples/s"), ("publication_date", "2024-13"), ("publication_date", "Aug 2024"),
-    ("valid", "yes"), ("scenario", "SingleStream"), ("value_per_accelerator", "99.9"), ("accelerators_per_system", ""),
-])
+@pytest.mark.parametrize(
+    "column, text",
+    [
+        ("value", "286,084"),
+        ("value", "286 samples/s"),
+        ("publication_date", "2024-13"),
+        ("publication_date", "Aug 2024"),
+        ("valid", "yes"),
+        ("scenario", "SingleStream"),
+        ("value_per_accelerator", "99.9"),
+        ("accelerators_per_system", ""),
+    ],
+)
 def test_loader_rejects_a_malformed_value_naming_file_row_column(tmp_path, column, text):
     from scalinglab.errors import DataFormatError
 

@@ -18,9 +18,18 @@ from scalinglab.book import schemas
 from scalinglab.errors import ParameterError
 
 SLUG = "software_speedup"
-REQUIRED = ["sw_best_speedup_x", "sw_best_window_months", "sw_best_benchmark", "sw_gptj_offline_speedup_x",
-            "sw_gptj_server_speedup_x", "sw_llama2_offline_speedup_x", "sw_llama2_server_speedup_x", "sw_verdict",
-            "sw_hw_factor_x", "sw_sw_factor_x"]
+REQUIRED = [
+    "sw_best_speedup_x",
+    "sw_best_window_months",
+    "sw_best_benchmark",
+    "sw_gptj_offline_speedup_x",
+    "sw_gptj_server_speedup_x",
+    "sw_llama2_offline_speedup_x",
+    "sw_llama2_server_speedup_x",
+    "sw_verdict",
+    "sw_hw_factor_x",
+    "sw_sw_factor_x",
+]
 
 
 # ---------------------------------------------------------------------------
@@ -29,29 +38,35 @@ REQUIRED = ["sw_best_speedup_x", "sw_best_window_months", "sw_best_benchmark", "
 def test_schema_and_parameters_cell_agree():
     declared = pm.inspect_notebook(str(paths.chapter_notebook(SLUG)))
     cls = schemas.get_schema(SLUG)
-    assert list(declared) == list(cls.model_fields) == [
-        "system", "benchmarks", "scenario", "window_months", "claimed_speedup_x", "include_proxy_rows"]
+    assert (
+        list(declared)
+        == list(cls.model_fields)
+        == ["system", "benchmarks", "scenario", "window_months", "claimed_speedup_x", "include_proxy_rows"]
+    )
     for name, info in declared.items():
         assert eval(info["default"], {}) == cls.model_fields[name].default, name  # literals only
         assert info["help"] and cls.model_fields[name].description, name
         assert "unit" in cls.model_fields[name].json_schema_extra, name
 
 
-@pytest.mark.parametrize("values,name,fragment", [
-    ({"system": "GB200-NVL72_GB200-186GB_aarch64x4_TRT"}, "system", "at least two rounds"),
-    ({"system": "DGX-A100"}, "system", "DGX-H100_H100-SXM-80GBx8_TRT"),
-    ({"benchmarks": ["gptj", "mixtral"]}, "benchmarks", "'mixtral' is not one"),
-    ({"benchmarks": []}, "benchmarks", "at least 1 item"),
-    ({"benchmarks": ["resnet50"], "scenario": "Server"}, "benchmarks", "at least two rounds"),
-    ({"benchmarks": ["llama2-70b"], "include_proxy_rows": False}, "benchmarks", "at least two rounds"),
-    ({"scenario": "SingleStream"}, "scenario", "Offline, Server, both"),
-    ({"window_months": 0}, "window_months", ">= 1"),
-    ({"window_months": 37}, "window_months", "<= 36"),
-    ({"window_months": 4}, "window_months", "shortest gap between rounds is 5 months"),
-    ({"claimed_speedup_x": 1.0}, "claimed_speedup_x", "> 1"),
-    ({"include_proxy_rows": "maybe"}, "include_proxy_rows", "bool"),
-    ({"window_month": 12}, "window_month", "did you mean 'window_months'"),
-])
+@pytest.mark.parametrize(
+    "values,name,fragment",
+    [
+        ({"system": "GB200-NVL72_GB200-186GB_aarch64x4_TRT"}, "system", "at least two rounds"),
+        ({"system": "DGX-A100"}, "system", "DGX-H100_H100-SXM-80GBx8_TRT"),
+        ({"benchmarks": ["gptj", "mixtral"]}, "benchmarks", "'mixtral' is not one"),
+        ({"benchmarks": []}, "benchmarks", "at least 1 item"),
+        ({"benchmarks": ["resnet50"], "scenario": "Server"}, "benchmarks", "at least two rounds"),
+        ({"benchmarks": ["llama2-70b"], "include_proxy_rows": False}, "benchmarks", "at least two rounds"),
+        ({"scenario": "SingleStream"}, "scenario", "Offline, Server, both"),
+        ({"window_months": 0}, "window_months", ">= 1"),
+        ({"window_months": 37}, "window_months", "<= 36"),
+        ({"window_months": 4}, "window_months", "shortest gap between rounds is 5 months"),
+        ({"claimed_speedup_x": 1.0}, "claimed_speedup_x", "> 1"),
+        ({"include_proxy_rows": "maybe"}, "include_proxy_rows", "bool"),
+        ({"window_month": 12}, "window_month", "did you mean 'window_months'"),
+    ],
+)
 def test_schema_rejects_bad_values_naming_the_parameter(values, name, fragment):
     with pytest.raises(ParameterError) as exc:
         schemas.validate(SLUG, values)
@@ -104,7 +119,7 @@ def chart_specs(nb_path) -> list[dict]:
         for out in cell.get("outputs", []):
             html = "".join(out.get("data", {}).get("text/html", ""))
             if "vegaEmbed" in html:
-                specs.append(dec.raw_decode(html[html.rfind("})(") + 3:])[0])
+                specs.append(dec.raw_decode(html[html.rfind("})(") + 3 :])[0])
     return specs
 
 
@@ -161,8 +176,9 @@ def test_server_and_18_month_window(tmp_path):
 
 @pytest.mark.notebook
 def test_bad_parameter_fails_in_the_validation_cell(tmp_path):
-    assert_named_parameter_error(run_papermill(SLUG, tmp_path / "bad.ipynb", "-p", "window_months", "4"),
-                                 "window_months")
+    assert_named_parameter_error(
+        run_papermill(SLUG, tmp_path / "bad.ipynb", "-p", "window_months", "4"), "window_months"
+    )
 
 
 @pytest.mark.browser
@@ -175,11 +191,16 @@ def test_page_draws_its_chart_offline_at_both_widths(built_site):
                 ctx = b.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
                 page = ctx.new_page()
                 external: list[str] = []
-                page.on("request", lambda r, seen=external: seen.append(r.url)
-                        if not r.url.startswith((base, "data:", "blob:")) else None)
+                page.on(
+                    "request",
+                    lambda r, seen=external: (
+                        seen.append(r.url) if not r.url.startswith((base, "data:", "blob:")) else None
+                    ),
+                )
                 page.goto(base + "/executed/software_speedup.html", wait_until="load")
-                page.wait_for_function("document.querySelectorAll('div.vega-embed svg.marks').length >= 1",
-                                       timeout=30000)
+                page.wait_for_function(
+                    "document.querySelectorAll('div.vega-embed svg.marks').length >= 1", timeout=30000
+                )
                 marks = page.evaluate("""() => { const e = document.querySelector('div.vega-embed');
                     return [e.querySelectorAll('.mark-line path').length, e.querySelectorAll('.mark-symbol path').length]; }""")
                 assert marks[0] >= 6 and marks[1] >= 18, (width, scheme, marks)  # 6 series, 18 values

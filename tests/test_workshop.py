@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import REPO
+
 from scalinglab.book.workshop import lessons as L
 from scalinglab.book.workshop import selfcheck as S
 from scalinglab.book.workshop import setup_check as C
@@ -18,8 +17,8 @@ from scalinglab.book.workshop import student as ST
 from scalinglab.book.workshop import wheelhouse as W
 from scalinglab.paths import chapters
 
-
 # ---- lesson frames and agendas --------------------------------------------------------------------------
+
 
 def test_every_chapter_has_a_lesson_frame_in_book_order():
     lessons = L.load_lessons()
@@ -28,14 +27,20 @@ def test_every_chapter_has_a_lesson_frame_in_book_order():
 
 def test_every_chapter_notebook_opens_and_closes_with_its_frame():
     for slug in chapters():
-        text = "".join("".join(c["source"]) for c in json.loads((REPO / "notebooks" / f"{slug}.ipynb").read_text())["cells"])
+        text = "".join(
+            "".join(c["source"]) for c in json.loads((REPO / "notebooks" / f"{slug}.ipynb").read_text())["cells"]
+        )
         assert f"```{{lesson-overview}} {slug}" in text, slug
         assert f"```{{lesson-keypoints}} {slug}" in text, slug
 
 
 def _lessons(*minutes):
-    return {f"c{i}": L.Lesson(title=f"C{i}", questions=("q",), objectives=("o",), teaching_minutes=t,
-                               exercise_minutes=e, keypoints=("k",)) for i, (t, e) in enumerate(minutes)}
+    return {
+        f"c{i}": L.Lesson(
+            title=f"C{i}", questions=("q",), objectives=("o",), teaching_minutes=t, exercise_minutes=e, keypoints=("k",)
+        )
+        for i, (t, e) in enumerate(minutes)
+    }
 
 
 def test_half_day_agenda_by_hand():
@@ -43,9 +48,11 @@ def test_half_day_agenda_by_hand():
     items = L.agenda(_lessons((40, 20), (40, 20), (40, 20)), "half", "09:00")
     assert [(i.start, i.end, i.what) for i in items] == [
         ("09:00", "09:15", "Setup check (`scalinglab check`) and introductions"),
-        ("09:15", "09:55", "C0: teaching"), ("09:55", "10:15", "C0: exercises"),
+        ("09:15", "09:55", "C0: teaching"),
+        ("09:55", "10:15", "C0: exercises"),
         ("10:15", "10:30", "Break"),
-        ("10:30", "11:10", "C1: teaching"), ("11:10", "11:30", "C1: exercises"),
+        ("10:30", "11:10", "C1: teaching"),
+        ("11:10", "11:30", "C1: exercises"),
         ("11:30", "11:45", "Wrap-up: key points, questions, where to go next"),
     ]
     assert L.left_out(_lessons((40, 20), (40, 20), (40, 20)), "half") == ["c2"]
@@ -59,8 +66,10 @@ def test_full_day_has_lunch_and_fits_every_chapter():
 
 def test_bad_lesson_file_names_file_and_key(tmp_path):
     bad = tmp_path / "lessons.yml"
-    bad.write_text("moores_law_limits:\n  title: x\n  questions: [q]\n  objectives: [o]\n  teaching_minutes: -5\n"
-                   "  exercise_minutes: 5\n  keypoints: [k]\n")
+    bad.write_text(
+        "moores_law_limits:\n  title: x\n  questions: [q]\n  objectives: [o]\n  teaching_minutes: -5\n"
+        "  exercise_minutes: 5\n  keypoints: [k]\n"
+    )
     with pytest.raises(L.LessonError, match=r"lessons.yml: moores_law_limits.teaching_minutes"):
         L.load_lessons(bad)
     bad.write_text("a: [unclosed\n")
@@ -72,18 +81,28 @@ def test_bad_lesson_file_names_file_and_key(tmp_path):
 
 # ---- self-checks -----------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def table():
-    return {"salt": "s", "exercises": {"x-ex1": {
-        "unit": "ms", "hint": "divide", "rel_tol": 0.01, "close_tol": 0.15,
-        "hashes": S.answer_hashes("x-ex1", 4.1757, 0.01, 0.15, "s")}}}
+    return {
+        "salt": "s",
+        "exercises": {
+            "x-ex1": {
+                "unit": "ms",
+                "hint": "divide",
+                "rel_tol": 0.01,
+                "close_tol": 0.15,
+                "hashes": S.answer_hashes("x-ex1", 4.1757, 0.01, 0.15, "s"),
+            }
+        },
+    }
 
 
 def test_verdicts_on_both_sides_of_each_tolerance(table):
     assert S.verdict("x-ex1", 4.1757, table) == "correct"
     assert S.verdict("x-ex1", 4.18, table) == "correct"
-    assert S.verdict("x-ex1", 4.5, table) == "close"      # 8 % off
-    assert S.verdict("x-ex1", 8.35, table) == "wrong"     # 2x off
+    assert S.verdict("x-ex1", 4.5, table) == "close"  # 8 % off
+    assert S.verdict("x-ex1", 8.35, table) == "wrong"  # 2x off
     assert S.verdict("x-ex1", -4.1757, table) == "wrong"  # sign matters
     assert S.verdict("x-ex1", ..., table) == "missing"
 
@@ -113,6 +132,7 @@ def test_check_prints_the_hint(tmp_path, table, monkeypatch, capsys):
 
 # ---- student notebooks -----------------------------------------------------------------------------------
 
+
 def test_exercise_registry_names_real_chapters_parameters_and_labels():
     from scalinglab.book import schemas
 
@@ -140,8 +160,13 @@ def test_student_copy_has_no_solution_and_a_check_cell_per_numeric_exercise(slug
 @pytest.mark.notebook
 def test_make_student_writes_notebooks_that_run_and_checks_that_answer(tmp_path, monkeypatch):
     out = tmp_path / "student"
-    r = subprocess.run([sys.executable, "-m", "scalinglab.book.workshop", "student", "--out", str(out)],
-                       cwd=REPO, capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [sys.executable, "-m", "scalinglab.book.workshop", "student", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     checks = json.loads((out / "_checks.json").read_text())
     assert set(checks["exercises"]) == set(ST.load_exercises())
@@ -161,6 +186,7 @@ def test_make_student_writes_notebooks_that_run_and_checks_that_answer(tmp_path,
 
 
 # ---- setup check and wheelhouse ------------------------------------------------------------------------
+
 
 def test_setup_check_passes_here_except_where_jupyterlab_is_absent():
     results = {c.name: c for c in C.run_checks()}
@@ -192,25 +218,50 @@ def test_wheelhouse_verifier_names_missing_packages(tmp_path):
     req = tmp_path / "req.txt"
     req.write_text("-e .\nnumpy==2.4.6\npolars==2.1.0\n    # via x\n")
     assert W.missing(tmp_path, req) == ["polars==2.1.0"]
-    r = subprocess.run([sys.executable, str(REPO / "scalinglab/book/workshop/wheelhouse.py"), str(tmp_path), str(req)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(REPO / "scalinglab/book/workshop/wheelhouse.py"), str(tmp_path), str(req)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1 and "polars==2.1.0" in r.stderr and "nothing was installed" in r.stderr
 
 
 @pytest.mark.slow
 def test_offline_install_from_the_wheelhouse_then_scalinglab_check(tmp_path):
     """make wheelhouse (network), then a fresh venv from it with --no-index, then the setup check in it."""
-    r = subprocess.run(["make", "--no-print-directory", "wheelhouse"], cwd=REPO, capture_output=True, text=True,
-                       timeout=1800)
+    r = subprocess.run(
+        ["make", "--no-print-directory", "wheelhouse"], cwd=REPO, capture_output=True, text=True, timeout=1800
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    r = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-index", "--find-links",
-                        str(REPO / "wheelhouse"), "-r", "requirements-lab.txt"], cwd=REPO, capture_output=True,
-                       text=True, timeout=1800)
+    r = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--find-links",
+            str(REPO / "wheelhouse"),
+            "-r",
+            "requirements-lab.txt",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
-    r = subprocess.run([str(venv / "bin" / "scalinglab"), "check"], cwd=tmp_path, capture_output=True, text=True,
-                       timeout=300, env={"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)})
+    r = subprocess.run(
+        [str(venv / "bin" / "scalinglab"), "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "ready for the workshop" in r.stdout
 

@@ -65,10 +65,14 @@ def quantity_columns(df: pl.DataFrame, precision: str) -> pl.DataFrame:
         return pl.when(e > 0).then(e)
 
     return df.with_columns(
-        pos(perf).alias("performance"), pos(pl.col("ai_chips")).alias("chips"),
-        pos(perf / pl.col("ai_chips")).alias("per_chip"), pos(pl.col("power_mw")).alias("power"),
-        pos(pl.col("hardware_cost_usd")).alias("cost"), pos(perf / (pl.col("power_mw") * 1e6)).alias("flops_per_watt"),
-        pos(perf / pl.col("hardware_cost_usd")).alias("flops_per_usd"))
+        pos(perf).alias("performance"),
+        pos(pl.col("ai_chips")).alias("chips"),
+        pos(perf / pl.col("ai_chips")).alias("per_chip"),
+        pos(pl.col("power_mw")).alias("power"),
+        pos(pl.col("hardware_cost_usd")).alias("cost"),
+        pos(perf / (pl.col("power_mw") * 1e6)).alias("flops_per_watt"),
+        pos(perf / pl.col("hardware_cost_usd")).alias("flops_per_usd"),
+    )
 
 
 def rank_systems(df: pl.DataFrame, value: str = "performance") -> pl.DataFrame:
@@ -91,23 +95,27 @@ def rank_systems(df: pl.DataFrame, value: str = "performance") -> pl.DataFrame:
     vals = d[value].to_numpy()
     ranks = [1 + int(np.sum((dates <= dates[i]) & (vals > vals[i]))) for i in range(d.height)]
     return d.with_columns(pl.Series("rank", ranks, dtype=pl.Int64)).sort(
-        ["first_operational_date", "rank", "name"], maintain_order=True)
+        ["first_operational_date", "rank", "name"], maintain_order=True
+    )
 
 
 def operational_pool(clusters: pl.DataFrame, precision: str, min_certainty: str) -> pl.DataFrame:
     """Existing and decommissioned systems at ``min_certainty`` or better, with quantities and ranks."""
     level = CERTAINTY_LEVELS.index(min_certainty)
     pool = quantity_columns(clusters, precision).filter(
-        (pl.col("status") != "Planned") & (pl.col("certainty_order") <= level))
+        (pl.col("status") != "Planned") & (pl.col("certainty_order") <= level)
+    )
     return rank_systems(pool)
 
 
 def leading_systems(clusters: pl.DataFrame, precision: str, top_n: int, min_certainty: str) -> pl.DataFrame:
     """Every ranked operational system with ``leading`` (own rank <= ``top_n``) and ``epoch_leading``
-    (Epoch's recorded rank <= ``top_n``); see :func:`rank_systems`."""
+    (Epoch's recorded rank <= ``top_n``); see :func:`rank_systems`.
+    """
     return operational_pool(clusters, precision, min_certainty).with_columns(
         (pl.col("rank") <= top_n).alias("leading"),
-        (pl.col("epoch_rank_when_first_operational") <= top_n).fill_null(False).alias("epoch_leading"))
+        (pl.col("epoch_rank_when_first_operational") <= top_n).fill_null(False).alias("epoch_leading"),
+    )
 
 
 def window(ranked: pl.DataFrame, start_year: int, end_year: int) -> pl.DataFrame:
@@ -116,18 +124,27 @@ def window(ranked: pl.DataFrame, start_year: int, end_year: int) -> pl.DataFrame
     return ranked.filter(pl.col("leading") & (y >= start_year) & (y <= end_year))
 
 
-def check_window(clusters: pl.DataFrame, precision: str, top_n: int, min_certainty: str,
-                 start_year: int, end_year: int) -> int:
+def check_window(
+    clusters: pl.DataFrame, precision: str, top_n: int, min_certainty: str, start_year: int, end_year: int
+) -> int:
     """Number of leading systems in the window; ``ParameterError`` naming both years if too few."""
     if end_year - start_year + 1 < MIN_WINDOW_YEARS:
-        raise ParameterError("start_year", start_year, f"a window start_year..end_year of at least {MIN_WINDOW_YEARS} "
-                             f"calendar years; start_year={start_year}, end_year={end_year} spans "
-                             f"{end_year - start_year + 1}")
+        raise ParameterError(
+            "start_year",
+            start_year,
+            f"a window start_year..end_year of at least {MIN_WINDOW_YEARS} "
+            f"calendar years; start_year={start_year}, end_year={end_year} spans "
+            f"{end_year - start_year + 1}",
+        )
     n = window(leading_systems(clusters, precision, top_n, min_certainty), start_year, end_year).height
     if n < MIN_LEADING_SYSTEMS:
-        raise ParameterError("start_year", start_year, f"a window start_year..end_year with at least "
-                             f"{MIN_LEADING_SYSTEMS} leading systems; start_year={start_year}, end_year={end_year} "
-                             f"holds {n} (top_n={top_n}, precision={precision}, min_certainty={min_certainty})")
+        raise ParameterError(
+            "start_year",
+            start_year,
+            f"a window start_year..end_year with at least "
+            f"{MIN_LEADING_SYSTEMS} leading systems; start_year={start_year}, end_year={end_year} "
+            f"holds {n} (top_n={top_n}, precision={precision}, min_certainty={min_certainty})",
+        )
     return n
 
 
@@ -149,15 +166,31 @@ def growth_table(rows: pl.DataFrame, confidence_level: float) -> pl.DataFrame:
     out = []
     for q, label in QUANTITIES:
         f = fit_quantity(rows, q, confidence_level)
-        out.append({"quantity": q, "label": label, "n": 0 if f is None else f.n,
-                    "x_per_year": None if f is None else f.factor_per_year,
-                    "ci_low": None if f is None else f.factor_per_year_ci[0],
-                    "ci_high": None if f is None else f.factor_per_year_ci[1],
-                    "r_squared": None if f is None else f.r_squared,
-                    "slope_per_year": None if f is None else f.slope})
-    return pl.DataFrame(out, schema={"quantity": pl.String, "label": pl.String, "n": pl.Int64,
-                                     "x_per_year": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
-                                     "r_squared": pl.Float64, "slope_per_year": pl.Float64})
+        out.append(
+            {
+                "quantity": q,
+                "label": label,
+                "n": 0 if f is None else f.n,
+                "x_per_year": None if f is None else f.factor_per_year,
+                "ci_low": None if f is None else f.factor_per_year_ci[0],
+                "ci_high": None if f is None else f.factor_per_year_ci[1],
+                "r_squared": None if f is None else f.r_squared,
+                "slope_per_year": None if f is None else f.slope,
+            }
+        )
+    return pl.DataFrame(
+        out,
+        schema={
+            "quantity": pl.String,
+            "label": pl.String,
+            "n": pl.Int64,
+            "x_per_year": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "r_squared": pl.Float64,
+            "slope_per_year": pl.Float64,
+        },
+    )
 
 
 def decompose(rows: pl.DataFrame, total: str, parts: tuple[str, str]) -> dict[str, float]:
@@ -219,9 +252,12 @@ class Result:
 
 #: verdict word -> phrase used in the prose
 PERFORMANCE_PHRASES = {"below": "lies below", "overlaps": "overlaps", "above": "lies above"}
-COST_ENERGY_PHRASES = {"slower": "more slowly than performance rises", "as fast": "as fast as performance rises",
-                       "faster": "faster than performance rises",
-                       "mixed": "at different paces, one keeping up with performance and one not"}
+COST_ENERGY_PHRASES = {
+    "slower": "more slowly than performance rises",
+    "as fast": "as fast as performance rises",
+    "faster": "faster than performance rises",
+    "mixed": "at different paces, one keeping up with performance and one not",
+}
 
 
 def _compare(lo: float, hi: float, ref_lo: float, ref_hi: float) -> str:
@@ -229,8 +265,15 @@ def _compare(lo: float, hi: float, ref_lo: float, ref_hi: float) -> str:
     return "below" if hi < ref_lo else "above" if lo > ref_hi else "overlaps"
 
 
-def analyse(clusters: pl.DataFrame, precision: str, top_n: int, min_certainty: str, start_year: int,
-            end_year: int, confidence_level: float) -> tuple[Result, pl.DataFrame, pl.DataFrame]:
+def analyse(
+    clusters: pl.DataFrame,
+    precision: str,
+    top_n: int,
+    min_certainty: str,
+    start_year: int,
+    end_year: int,
+    confidence_level: float,
+) -> tuple[Result, pl.DataFrame, pl.DataFrame]:
     """The chapter's headline: returns (``Result``, the ranked pool with ``leading``, the growth table).
 
     Raises ``ParameterError`` (via :func:`check_window`) when the window holds too few leading systems.
@@ -253,26 +296,43 @@ def analyse(clusters: pl.DataFrame, precision: str, top_n: int, min_certainty: s
     v_perf = _compare(perf["ci_low"], perf["ci_high"], PROMISE_LOW, PROMISE_HIGH)
     spending = 100 * (power.get("share_power", math.nan) + cost.get("share_cost", math.nan)) / 2
     res = Result(
-        leading_systems_n=rows.height, pool_systems_n=ranked.height, rank_compared_n=compared.height,
+        leading_systems_n=rows.height,
+        pool_systems_n=ranked.height,
+        rank_compared_n=compared.height,
         rank_differs_n=compared.filter(pl.col("rank") != pl.col("epoch_rank_when_first_operational")).height,
-        membership_differs_n=window(ranked.with_columns(pl.col("leading") != pl.col("epoch_leading")),
-                                    start_year, end_year).height,
-        perf_growth_x_per_year=perf["x_per_year"], perf_growth_ci_low=perf["ci_low"], perf_growth_ci_high=perf["ci_high"],
-        chips_growth_x_per_year=g["chips"]["x_per_year"], per_chip_growth_x_per_year=g["per_chip"]["x_per_year"],
-        power_growth_x_per_year=g["power"]["x_per_year"], cost_growth_x_per_year=g["cost"]["x_per_year"],
-        flops_per_watt_growth_x_per_year=fpw["x_per_year"], flops_per_watt_ci_low=fpw["ci_low"],
-        flops_per_watt_ci_high=fpw["ci_high"], flops_per_usd_growth_x_per_year=fpu["x_per_year"],
-        flops_per_usd_ci_low=fpu["ci_low"], flops_per_usd_ci_high=fpu["ci_high"],
+        membership_differs_n=window(
+            ranked.with_columns(pl.col("leading") != pl.col("epoch_leading")), start_year, end_year
+        ).height,
+        perf_growth_x_per_year=perf["x_per_year"],
+        perf_growth_ci_low=perf["ci_low"],
+        perf_growth_ci_high=perf["ci_high"],
+        chips_growth_x_per_year=g["chips"]["x_per_year"],
+        per_chip_growth_x_per_year=g["per_chip"]["x_per_year"],
+        power_growth_x_per_year=g["power"]["x_per_year"],
+        cost_growth_x_per_year=g["cost"]["x_per_year"],
+        flops_per_watt_growth_x_per_year=fpw["x_per_year"],
+        flops_per_watt_ci_low=fpw["ci_low"],
+        flops_per_watt_ci_high=fpw["ci_high"],
+        flops_per_usd_growth_x_per_year=fpu["x_per_year"],
+        flops_per_usd_ci_low=fpu["ci_low"],
+        flops_per_usd_ci_high=fpu["ci_high"],
         perf_doubling_months=12 * math.log(2) / perf["slope_per_year"] if perf["slope_per_year"] > 0 else math.inf,
-        decomposition_n=int(chips["n"]), chips_share_pct=100 * chips.get("share_chips", math.nan),
+        decomposition_n=int(chips["n"]),
+        chips_share_pct=100 * chips.get("share_chips", math.nan),
         per_chip_share_pct=100 * chips.get("share_per_chip", math.nan),
         identity_error=abs(chips.get("g_performance", 0) - chips.get("g_chips", 0) - chips.get("g_per_chip", 0)),
-        power_share_pct=100 * power.get("share_power", math.nan), cost_share_pct=100 * cost.get("share_cost", math.nan),
-        spending_share_pct=spending, efficiency_share_pct=100 - spending,
-        verdict_performance=v_perf, verdict_performance_phrase=PERFORMANCE_PHRASES[v_perf],
+        power_share_pct=100 * power.get("share_power", math.nan),
+        cost_share_pct=100 * cost.get("share_cost", math.nan),
+        spending_share_pct=spending,
+        efficiency_share_pct=100 - spending,
+        verdict_performance=v_perf,
+        verdict_performance_phrase=PERFORMANCE_PHRASES[v_perf],
         verdict_cost_energy_phrase=COST_ENERGY_PHRASES[v_ce],
-        verdict_cost_energy=v_ce, verdict_energy=words[v_energy], verdict_cost=words[v_cost],
-        confidence_pct=100 * confidence_level)
+        verdict_cost_energy=v_ce,
+        verdict_energy=words[v_energy],
+        verdict_cost=words[v_cost],
+        confidence_pct=100 * confidence_level,
+    )
     return res, ranked, growth
 
 
@@ -280,11 +340,20 @@ def growth_table_display(growth: pl.DataFrame):
     """Reader-facing table of :func:`growth_table` (great_tables, via :func:`scalinglab.charts.table`)."""
     from scalinglab import charts
 
-    return charts.table(growth.select("label", "n", "x_per_year", "ci_low", "ci_high", "r_squared"),
-                        title="Growth per year of the leading systems", source=SOURCE,
-                        labels={"label": "Quantity (unit)", "n": "Systems", "x_per_year": "Growth (x per year)",
-                                "ci_low": "Interval low (x)", "ci_high": "Interval high (x)", "r_squared": "R²"},
-                        decimals={"x_per_year": 2, "ci_low": 2, "ci_high": 2, "r_squared": 2})
+    return charts.table(
+        growth.select("label", "n", "x_per_year", "ci_low", "ci_high", "r_squared"),
+        title="Growth per year of the leading systems",
+        source=SOURCE,
+        labels={
+            "label": "Quantity (unit)",
+            "n": "Systems",
+            "x_per_year": "Growth (x per year)",
+            "ci_low": "Interval low (x)",
+            "ci_high": "Interval high (x)",
+            "r_squared": "R²",
+        },
+        decimals={"x_per_year": 2, "ci_low": 2, "ci_high": 2, "r_squared": 2},
+    )
 
 
 SOURCE = "Epoch AI, 'Data on GPU Clusters' (CC BY 4.0); fits by this book"

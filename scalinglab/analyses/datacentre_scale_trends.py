@@ -53,11 +53,22 @@ def chip_efficiency(specs: pl.DataFrame, prices: pl.DataFrame, precision: str) -
         p = p.drop_nulls().filter(p.drop_nulls() > 0)
         usd.append(float(p.median()) if p.len() else None)
         n.append(p.len())
-    return s.select("gpu", "announced", pl.col("announced_year").alias("year"),
-                    (pl.col(col) * 1e12).alias("dense_flop_s"), "tdp_w").with_columns(
-        (pl.col("dense_flop_s") / pl.col("tdp_w")).alias("flops_per_watt"),
-        pl.Series("purchase_usd", usd, dtype=pl.Float64), pl.Series("purchase_prices_n", n, dtype=pl.Int64),
-    ).with_columns((pl.col("dense_flop_s") / pl.col("purchase_usd")).alias("flops_per_usd")).sort("announced")
+    return (
+        s.select(
+            "gpu",
+            "announced",
+            pl.col("announced_year").alias("year"),
+            (pl.col(col) * 1e12).alias("dense_flop_s"),
+            "tdp_w",
+        )
+        .with_columns(
+            (pl.col("dense_flop_s") / pl.col("tdp_w")).alias("flops_per_watt"),
+            pl.Series("purchase_usd", usd, dtype=pl.Float64),
+            pl.Series("purchase_prices_n", n, dtype=pl.Int64),
+        )
+        .with_columns((pl.col("dense_flop_s") / pl.col("purchase_usd")).alias("flops_per_usd"))
+        .sort("announced")
+    )
 
 
 @dataclass(frozen=True)
@@ -92,12 +103,24 @@ def chip_vs_system(chips: pl.DataFrame, growth: pl.DataFrame, confidence_level: 
         f = fits.fit_loglinear(r["year"].to_numpy(), r[q].to_numpy(), confidence_level)
         sys_row = growth.filter(pl.col("quantity") == q).row(0, named=True)
         word = {"below": "less", "overlaps": "as", "above": "more"}[
-            dc._compare(sys_row["ci_low"], sys_row["ci_high"], *f.factor_per_year_ci)]
+            dc._compare(sys_row["ci_low"], sys_row["ci_high"], *f.factor_per_year_ci)
+        ]
         out[q] = (f, word)
     (fw, vw), (fu, vu) = out["flops_per_watt"], out["flops_per_usd"]
-    return ChipVsSystem(fw.factor_per_year, *fw.factor_per_year_ci, fw.n, fu.factor_per_year,
-                        *fu.factor_per_year_ci, fu.n, chips["gpu"][0], chips["gpu"][-1], vw, vu,
-                        _PHRASE[vw], _PHRASE[vu])
+    return ChipVsSystem(
+        fw.factor_per_year,
+        *fw.factor_per_year_ci,
+        fw.n,
+        fu.factor_per_year,
+        *fu.factor_per_year_ci,
+        fu.n,
+        chips["gpu"][0],
+        chips["gpu"][-1],
+        vw,
+        vu,
+        _PHRASE[vw],
+        _PHRASE[vu],
+    )
 
 
 _PHRASE = {"less": "more slowly than", "as": "as fast as", "more": "faster than"}
@@ -110,8 +133,14 @@ def _fit(rows: pl.DataFrame, q: str, confidence_level: float) -> fits.LogLinearF
     return f
 
 
-def projection(rows: pl.DataFrame, clusters: pl.DataFrame, precision: str, min_certainty: str,
-               projection_year: int, confidence_level: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+def projection(
+    rows: pl.DataFrame,
+    clusters: pl.DataFrame,
+    precision: str,
+    min_certainty: str,
+    projection_year: int,
+    confidence_level: float,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Fan of the fitted trends from the window's last leading system to ``projection_year``.
 
     Anchored at the fit's value at the last fitted date t0: central v0 exp(g (t - t0)), band from the
@@ -124,27 +153,55 @@ def projection(rows: pl.DataFrame, clusters: pl.DataFrame, precision: str, min_c
         raise ParameterError("projection_year", projection_year, "a year after the fitted data")
     fans, planned = [], []
     pl_rows = dc.quantity_columns(clusters, precision).filter(
-        (pl.col("status") == "Planned") & pl.col("planned_year").is_not_null()
-        & (pl.col("certainty_order") <= dc.CERTAINTY_LEVELS.index(min_certainty)))
+        (pl.col("status") == "Planned")
+        & pl.col("planned_year").is_not_null()
+        & (pl.col("certainty_order") <= dc.CERTAINTY_LEVELS.index(min_certainty))
+    )
     for q, label, scale in PROJECTED:
         f = _fit(rows, q, confidence_level)
         t0 = f.x_max
         v0 = float(f.predict(t0)) * scale
         t = np.concatenate([[t0], np.arange(math.floor(t0) + 1, projection_year + 1, dtype=float)])
         dt = t - t0
-        fans.append(pl.DataFrame({
-            "quantity": q, "label": label, "year": t, "central": v0 * np.exp(f.slope * dt),
-            "low": v0 * np.exp(f.slope_ci[0] * dt), "high": v0 * np.exp(f.slope_ci[1] * dt),
-            "x2": v0 * 2.0 ** dt, "x3": v0 * 3.0 ** dt}))
+        fans.append(
+            pl.DataFrame(
+                {
+                    "quantity": q,
+                    "label": label,
+                    "year": t,
+                    "central": v0 * np.exp(f.slope * dt),
+                    "low": v0 * np.exp(f.slope_ci[0] * dt),
+                    "high": v0 * np.exp(f.slope_ci[1] * dt),
+                    "x2": v0 * 2.0**dt,
+                    "x3": v0 * 3.0**dt,
+                }
+            )
+        )
         p = pl_rows.filter(pl.col(q).is_not_null() & (pl.col("planned_year") <= projection_year))
-        planned.append(p.select(pl.lit(q).alias("quantity"), pl.lit(label).alias("label"), "name", "owner", "chips",
-                                "power_mw", pl.col("planned_year").cast(pl.Float64).alias("year"),
-                                (pl.col(q) * scale).alias("value"), "certainty"))
+        planned.append(
+            p.select(
+                pl.lit(q).alias("quantity"),
+                pl.lit(label).alias("label"),
+                "name",
+                "owner",
+                "chips",
+                "power_mw",
+                pl.col("planned_year").cast(pl.Float64).alias("year"),
+                (pl.col(q) * scale).alias("value"),
+                "certainty",
+            )
+        )
     return pl.concat(fans), pl.concat(planned).sort(["quantity", "year", "name"], maintain_order=True)
 
 
-def robustness(clusters: pl.DataFrame, precision: str, min_certainty: str, end_year: int,
-               confidence_level: float, start_years: tuple[int, ...] = ROBUST_START_YEARS) -> pl.DataFrame:
+def robustness(
+    clusters: pl.DataFrame,
+    precision: str,
+    min_certainty: str,
+    end_year: int,
+    confidence_level: float,
+    start_years: tuple[int, ...] = ROBUST_START_YEARS,
+) -> pl.DataFrame:
     """Performance growth for every ``top_n`` in :data:`ROBUST_TOP_N` and every start year.
 
     Returns ``top_n``, ``start_year``, ``n`` (leading systems), ``x_per_year``, ``ci_low``, ``ci_high``
@@ -157,10 +214,16 @@ def robustness(clusters: pl.DataFrame, precision: str, min_certainty: str, end_y
             rows = dc.window(ranked, sy, end_year)
             ok = rows.height >= dc.MIN_LEADING_SYSTEMS and end_year - sy + 1 >= dc.MIN_WINDOW_YEARS
             f = _fit(rows, "performance", confidence_level) if ok else None
-            out.append({"top_n": top_n, "start_year": sy, "n": rows.height,
-                        "x_per_year": f.factor_per_year if f else None,
-                        "ci_low": f.factor_per_year_ci[0] if f else None,
-                        "ci_high": f.factor_per_year_ci[1] if f else None})
+            out.append(
+                {
+                    "top_n": top_n,
+                    "start_year": sy,
+                    "n": rows.height,
+                    "x_per_year": f.factor_per_year if f else None,
+                    "ci_low": f.factor_per_year_ci[0] if f else None,
+                    "ci_high": f.factor_per_year_ci[1] if f else None,
+                }
+            )
     return pl.DataFrame(out).sort(["top_n", "start_year"])
 
 
@@ -172,10 +235,16 @@ def epoch_comparison(growth: pl.DataFrame) -> pl.DataFrame:
     """
     e = pl.DataFrame({"quantity": list(dc.EPOCH_PUBLISHED), "epoch_x_per_year": list(dc.EPOCH_PUBLISHED.values())})
     return growth.join(e, on="quantity", how="inner", maintain_order="left").select(
-        "label", "x_per_year", "ci_low", "ci_high", "epoch_x_per_year",
+        "label",
+        "x_per_year",
+        "ci_low",
+        "ci_high",
+        "epoch_x_per_year",
         ((pl.col("x_per_year") / pl.col("epoch_x_per_year") - 1) * 100).alias("difference_pct"),
-        ((pl.col("epoch_x_per_year") >= pl.col("ci_low")) & (pl.col("epoch_x_per_year") <= pl.col("ci_high")))
-        .alias("inside"))
+        ((pl.col("epoch_x_per_year") >= pl.col("ci_low")) & (pl.col("epoch_x_per_year") <= pl.col("ci_high"))).alias(
+            "inside"
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -202,7 +271,8 @@ class ProjectionSummary:
 
 def projection_summary(fan: pl.DataFrame, planned: pl.DataFrame, projection_year: int) -> ProjectionSummary:
     """Values of :func:`projection`'s fan at ``projection_year``; planned systems (performance) counted above
-    the band's upper edge at their planned year (the band interpolated in log space)."""
+    the band's upper edge at their planned year (the band interpolated in log space).
+    """
     end = {r["quantity"]: r for r in fan.filter(pl.col("year") == projection_year).iter_rows(named=True)}
     pf = fan.filter(pl.col("quantity") == "performance")
     pp = planned.filter(pl.col("quantity") == "performance")
@@ -210,9 +280,24 @@ def projection_summary(fan: pl.DataFrame, planned: pl.DataFrame, projection_year
     above = int(np.sum((pp["value"].to_numpy() > high_at) & (pp["year"].to_numpy() >= pf["year"].min())))
     top = pp.sort("value", descending=True, maintain_order=True).row(0, named=True) if pp.height else None
     p, w, c = end["performance"], end["power"], end["cost"]
-    return ProjectionSummary(projection_year, p["central"], p["low"], p["high"], p["x3"], p["x2"], w["central"],
-                             w["low"], w["high"], c["central"], c["low"], c["high"], pp.height, above,
-                             top["value"] if top else math.nan, top["name"] if top else "none")
+    return ProjectionSummary(
+        projection_year,
+        p["central"],
+        p["low"],
+        p["high"],
+        p["x3"],
+        p["x2"],
+        w["central"],
+        w["low"],
+        w["high"],
+        c["central"],
+        c["low"],
+        c["high"],
+        pp.height,
+        above,
+        top["value"] if top else math.nan,
+        top["name"] if top else "none",
+    )
 
 
 @dataclass(frozen=True)
@@ -230,8 +315,13 @@ def robustness_summary(table: pl.DataFrame) -> RobustnessSummary:
     """Smallest and largest fitted rate in :func:`robustness`'s table and where they occur."""
     t = table.filter(pl.col("x_per_year").is_not_null()).sort("x_per_year", maintain_order=True)
     lo, hi = t.row(0, named=True), t.row(-1, named=True)
-    return RobustnessSummary(lo["x_per_year"], hi["x_per_year"], t.height,
-                             f"top {lo['top_n']} from {lo['start_year']}", f"top {hi['top_n']} from {hi['start_year']}")
+    return RobustnessSummary(
+        lo["x_per_year"],
+        hi["x_per_year"],
+        t.height,
+        f"top {lo['top_n']} from {lo['start_year']}",
+        f"top {hi['top_n']} from {hi['start_year']}",
+    )
 
 
 def robustness_display(table: pl.DataFrame, confidence_level: float):
@@ -239,12 +329,22 @@ def robustness_display(table: pl.DataFrame, confidence_level: float):
     from scalinglab import charts
 
     pct = f"{100 * confidence_level:.0f}%"
-    return charts.table(table, title="Performance growth by definition of 'leading' and start year",
-                        source=dc.SOURCE, labels={"top_n": "Top n", "start_year": "Start year", "n": "Systems",
-                                                  "x_per_year": "Growth (x per year)", "ci_low": f"{pct} low (x)",
-                                                  "ci_high": f"{pct} high (x)"},
-                        decimals={"x_per_year": 2, "ci_low": 2, "ci_high": 2}, integers=["top_n"],
-                        notes=[f"Empty: fewer than {dc.MIN_LEADING_SYSTEMS} leading systems in the window."])
+    return charts.table(
+        table,
+        title="Performance growth by definition of 'leading' and start year",
+        source=dc.SOURCE,
+        labels={
+            "top_n": "Top n",
+            "start_year": "Start year",
+            "n": "Systems",
+            "x_per_year": "Growth (x per year)",
+            "ci_low": f"{pct} low (x)",
+            "ci_high": f"{pct} high (x)",
+        },
+        decimals={"x_per_year": 2, "ci_low": 2, "ci_high": 2},
+        integers=["top_n"],
+        notes=[f"Empty: fewer than {dc.MIN_LEADING_SYSTEMS} leading systems in the window."],
+    )
 
 
 def epoch_comparison_display(table: pl.DataFrame, confidence_level: float):
@@ -252,13 +352,18 @@ def epoch_comparison_display(table: pl.DataFrame, confidence_level: float):
     from scalinglab import charts
 
     pct = f"{100 * confidence_level:.0f}%"
-    return charts.table(table.with_columns(pl.when(pl.col("inside")).then(pl.lit("yes")).otherwise(pl.lit("no"))
-                                           .alias("inside")),
-                        title="This chapter beside Epoch AI's published rates", source=dc.SOURCE + "; Pilz et al. "
-                        "2025, arXiv:2504.16026", labels={"label": "Quantity (unit)", "x_per_year": "Ours (x per year)",
-                                                          "ci_low": f"{pct} low (x)", "ci_high": f"{pct} high (x)",
-                                                          "epoch_x_per_year": "Pilz et al. (x per year)",
-                                                          "difference_pct": "Ours vs theirs (%)",
-                                                          "inside": "Theirs inside our interval"},
-                        decimals={"x_per_year": 2, "ci_low": 2, "ci_high": 2, "epoch_x_per_year": 1,
-                                  "difference_pct": 0})
+    return charts.table(
+        table.with_columns(pl.when(pl.col("inside")).then(pl.lit("yes")).otherwise(pl.lit("no")).alias("inside")),
+        title="This chapter beside Epoch AI's published rates",
+        source=dc.SOURCE + "; Pilz et al. 2025, arXiv:2504.16026",
+        labels={
+            "label": "Quantity (unit)",
+            "x_per_year": "Ours (x per year)",
+            "ci_low": f"{pct} low (x)",
+            "ci_high": f"{pct} high (x)",
+            "epoch_x_per_year": "Pilz et al. (x per year)",
+            "difference_pct": "Ours vs theirs (%)",
+            "inside": "Theirs inside our interval",
+        },
+        decimals={"x_per_year": 2, "ci_low": 2, "ci_high": 2, "epoch_x_per_year": 1, "difference_pct": 0},
+    )

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import great_tables as gt
 import polars as pl
@@ -17,9 +19,22 @@ from scalinglab.analyses import interconnect_network as N
 _LOG = alt.Scale(type="log")
 
 
-def _finish(chart, title: str, source: str, **kw):
-    """:func:`scalinglab.charts.finish`, then fill the width of the page (phones included)."""
-    return charts.finish(chart, title, source, **kw).properties(width="container")
+#: Longest subtitle line, in characters, so that titles fit a 390-px phone.
+SUBTITLE_CHARS = 58
+
+
+def _short_lines(subtitle: str | list[str] | None) -> list[str] | None:
+    """Subtitle lines split at "; " and wrapped to :data:`SUBTITLE_CHARS` characters."""
+    if subtitle is None:
+        return None
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    parts = [part for line in lines for part in line.split("; ")]
+    return [w for part in parts for w in textwrap.wrap(part, SUBTITLE_CHARS)]
+
+
+def _finish(chart, title: str, source: str, subtitle: str | list[str] | None = None, **kw):
+    """:func:`scalinglab.charts.finish` with short subtitle lines, then fill the width of the page."""
+    return charts.finish(chart, title, source, subtitle=_short_lines(subtitle), **kw).properties(width="container")
 
 
 _GPUS_X = alt.X(
@@ -231,7 +246,9 @@ def collectives_table(r: N.CollectivesResult) -> gt.GT:
         sigfig=4,
         notes=[
             "Bus bandwidth: NCCL-tests definition; not given for the in-network bound, whose factor NCCL "
-            "defines differently."
+            "defines differently.",
+            "Two-level rows use the all-reduce factor 2(p-1)/p over all GPUs, as nccl-tests would report them; "
+            "their bus bandwidth can exceed the scale-out link because most bytes stay inside the NVLink domains.",
         ],
     )
 
@@ -329,7 +346,7 @@ def dp_domain_chart(r: N.DataParallelResult, p) -> alt.LayerChart:
             x=_GPUS_X,
             y=_EFF_Y,
             color=alt.Color("system:N", title="Scale-up domain", sort=None, legend=alt.Legend(columns=1)),
-            strokeDash=alt.StrokeDash("scaleout:N", title="Across domains", sort=["ring", "SHARP"]),
+            strokeDash=alt.StrokeDash("scaleout:N", title="Across domains", sort=["ring", "SHARP"], legend=None),
             tooltip=_dp_tip(),
         )
     )

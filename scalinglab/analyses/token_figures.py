@@ -122,10 +122,9 @@ def frontier_chart(
             color=alt.Color(
                 "capability:N",
                 title="Capability",
-                sort=order,
                 scale=alt.Scale(domain=order, range=[charts.OKABE_ITO[0], charts.OKABE_ITO[1], charts.MUTED]),
             ),
-            shape=alt.Shape("capability:N", title="Capability", sort=order, scale=alt.Scale(domain=order)),
+            shape=alt.Shape("capability:N", title="Capability", scale=alt.Scale(domain=order)),
             tooltip=[
                 "model:N",
                 _date_tooltip(),

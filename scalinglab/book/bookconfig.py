@@ -54,8 +54,11 @@ def _check_entries(root: Path, items: Any, where: str, missing_ok: set[str]) -> 
         if "file" in item:
             f = str(item["file"])
             if not _source_exists(root, f) and f not in missing_ok:
-                raise BookConfigError("_toc.yml", f"{where}[{i}].file: no such file '{f}'",
-                                      "expected a path relative to the book root, with or without .md/.ipynb")
+                raise BookConfigError(
+                    "_toc.yml",
+                    f"{where}[{i}].file: no such file '{f}'",
+                    "expected a path relative to the book root, with or without .md/.ipynb",
+                )
         elif "url" not in item and "glob" not in item and "chapters" not in item and "sections" not in item:
             raise BookConfigError("_toc.yml", f"{where}[{i}] has no 'file'", "expected '- file: path' or '- url: ...'")
         for key in ("sections", "chapters"):
@@ -84,26 +87,39 @@ def check(root: Path, missing_ok: set[str] | None = None) -> None:
     missing_ok = missing_ok or set()
     config = _load(root / "_config.yml")
     if not config.get("title"):
-        raise BookConfigError("_config.yml", "missing required key 'title'", "expected the book's title, e.g. title: My book")
+        raise BookConfigError(
+            "_config.yml", "missing required key 'title'", "expected the book's title, e.g. title: My book"
+        )
     sphinx = config.get("sphinx") or {}
     if not isinstance(sphinx, dict):
         raise BookConfigError("_config.yml", "key 'sphinx' is not a mapping", "expected sphinx: {config: ...}")
     for bib in (sphinx.get("config") or {}).get("bibtex_bibfiles", []) or []:
         if not (root / bib).is_file():
-            raise BookConfigError("_config.yml", f"sphinx.config.bibtex_bibfiles: no such file '{bib}'",
-                                  "expected a .bib file relative to the book root")
+            raise BookConfigError(
+                "_config.yml",
+                f"sphinx.config.bibtex_bibfiles: no such file '{bib}'",
+                "expected a .bib file relative to the book root",
+            )
     toc = _load(root / "_toc.yml")
-    for key, expected in (("format", "expected format: jb-book"), ("root", "expected the landing page, e.g. root: book/index")):
+    for key, expected in (
+        ("format", "expected format: jb-book"),
+        ("root", "expected the landing page, e.g. root: book/index"),
+    ):
         if not toc.get(key):
             raise BookConfigError("_toc.yml", f"missing required key '{key}'", expected)
     if toc["format"] not in {"jb-book", "jb-article"}:
         raise BookConfigError("_toc.yml", f"key 'format' is {toc['format']!r}", "expected jb-book or jb-article")
     if not _source_exists(root, str(toc["root"])):
-        raise BookConfigError("_toc.yml", f"root: no such file '{toc['root']}'",
-                              "expected a path relative to the book root, with or without .md/.ipynb")
+        raise BookConfigError(
+            "_toc.yml",
+            f"root: no such file '{toc['root']}'",
+            "expected a path relative to the book root, with or without .md/.ipynb",
+        )
     for i, part in enumerate(toc.get("parts", []) or []):
         if not isinstance(part, dict) or "chapters" not in part:
-            raise BookConfigError("_toc.yml", f"parts[{i}] has no 'chapters'", "expected '- caption: ...' with 'chapters:'")
+            raise BookConfigError(
+                "_toc.yml", f"parts[{i}] has no 'chapters'", "expected '- caption: ...' with 'chapters:'"
+            )
         _check_entries(root, part["chapters"], f"parts[{i}].chapters", missing_ok)
     for key in ("chapters", "sections"):
         if key in toc:

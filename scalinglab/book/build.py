@@ -28,7 +28,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from scalinglab.book.bookconfig import BookConfigError, check as check_config
+from scalinglab.book.bookconfig import BookConfigError
+from scalinglab.book.bookconfig import check as check_config
 from scalinglab.paths import BUILD_DIR, EXECUTED_DIR, REPO_ROOT, chapter_notebook
 
 GENERATED = BUILD_DIR / "generated"
@@ -66,8 +67,13 @@ def _describe_failure(slug: str, nb_path: Path, exc: Exception) -> str:
     return f"notebook {slug}: {where} raised {ename}: {evalue}"
 
 
-def execute(slug: str, output: Path | None = None, parameters: dict[str, Any] | None = None,
-            timeout_s: float | None = None, source: Path | None = None) -> Path:
+def execute(
+    slug: str,
+    output: Path | None = None,
+    parameters: dict[str, Any] | None = None,
+    timeout_s: float | None = None,
+    source: Path | None = None,
+) -> Path:
     """Execute chapter ``slug`` with papermill and write the result atomically.
 
     ``parameters`` override the notebook defaults; ``timeout_s`` bounds each cell.
@@ -86,9 +92,17 @@ def execute(slug: str, output: Path | None = None, parameters: dict[str, Any] | 
     failed = output.with_name(f"{output.stem}.failed.ipynb")
     with tempfile.TemporaryDirectory(prefix=f"scalinglab-{slug}-") as scratch:
         try:
-            pm.execute_notebook(str(src), str(tmp), parameters=parameters or {}, kernel_name="python3",
-                                progress_bar=False, cwd=scratch, execution_timeout=timeout_s,
-                                request_save_on_cell_execute=False, extra_arguments=KERNEL_ARGS)
+            pm.execute_notebook(
+                str(src),
+                str(tmp),
+                parameters=parameters or {},
+                kernel_name="python3",
+                progress_bar=False,
+                cwd=scratch,
+                execution_timeout=timeout_s,
+                request_save_on_cell_execute=False,
+                extra_arguments=KERNEL_ARGS,
+            )
         except Exception as exc:  # papermill raises PapermillExecutionError, DeadKernelError, timeouts
             msg = _describe_failure(slug, tmp, exc)
             if tmp.exists():
@@ -128,8 +142,13 @@ def site(root: Path = REPO_ROOT, out: Path | None = None, build_dir: Path = BUIL
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     # Jupyter Book's closing banner names the staging folder, which is gone after the swap:
     # keep its stdout quiet unless the build fails (warnings and errors go to stderr).
-    proc = subprocess.run([str(jb), "build", "--all", "-q", "-W", "-n", "--keep-going", "--path-output", str(staging),
-                           str(root)], cwd=root, env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.run(
+        [str(jb), "build", "--all", "-q", "-W", "-n", "--keep-going", "--path-output", str(staging), str(root)],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     if proc.returncode != 0:
         sys.stdout.write(proc.stdout[-4000:])
         raise subprocess.CalledProcessError(proc.returncode, proc.args)
@@ -161,8 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except subprocess.CalledProcessError as exc:
-        print(f"error: jupyter-book build failed (exit {exc.returncode}); the previous _build/html is unchanged",
-              file=sys.stderr)
+        print(
+            f"error: jupyter-book build failed (exit {exc.returncode}); the previous _build/html is unchanged",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -262,6 +262,22 @@ def cmd_book(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:  # noqa: ARG001 - subcommand signature
+    """``scalinglab check``: the workshop setup check; exit 0 when every check passes, 1 otherwise."""
+    from scalinglab.book.workshop.setup_check import main as check_main
+
+    return check_main()
+
+
+def cmd_student(args) -> int:
+    """``scalinglab student [--out DIR]``: student notebooks and ``_checks.json``; exit 0, or 1 if a run failed."""
+    from scalinglab.book.workshop.student import STUDENT_DIR, write_student
+
+    for path in write_student(args.out or STUDENT_DIR):
+        print(f"student notebook -> {_rel(path)}")
+    return 0
+
+
 def _rel(p: Path) -> str:
     from scalinglab.paths import REPO_ROOT
 
@@ -398,6 +414,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, default=None, help="parallel kernels (default: number of cores)")
     b.add_argument("--timeout", type=float, default=None, metavar="S", help="per-cell execution timeout")
     b.set_defaults(func=cmd_book)
+
+    c = sub.add_parser("check", help="is this machine ready for a workshop? (each failure prints its fix)")
+    c.set_defaults(func=cmd_check)
+
+    st = sub.add_parser("student", help="write solution-free student notebooks and the self-check table")
+    st.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: student/)")
+    st.set_defaults(func=cmd_student)
     return ap
 
 

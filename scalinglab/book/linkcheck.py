@@ -80,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     for p in problems:
         print(p)
     n = len(list(site.rglob("*.html")))
-    print(f"links: {len(problems)} broken in {n} pages" if problems else f"links: all internal links resolve ({n} pages)",
-          file=sys.stderr if problems else sys.stdout)
+    print(
+        f"links: {len(problems)} broken in {n} pages" if problems else f"links: all internal links resolve ({n} pages)",
+        file=sys.stderr if problems else sys.stdout,
+    )
     return 1 if problems else 0
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from scalinglab.book import pages as templates
 from scalinglab.paths import BUILD_DIR, REPO_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -98,8 +99,8 @@ def combine(site: Path, pages: list[str], title: str) -> str:
                 target = "/".join(parts)
             if target in known:
                 a["href"] = f"#{_anchor(target)}--{frag}" if frag else f"#{_anchor(target)}"
-        sections.append(f'<section class="pdf-page" id="{prefix}">{article.decode_contents()}</section>')
-    return f"<!DOCTYPE html><html lang=\"en\" data-theme=\"light\">{head}<body>{''.join(sections)}</body></html>"
+        sections.append({"id": prefix, "html": article.decode_contents()})
+    return templates.render("pdf_document.html.j2", head=str(head), sections=sections)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -118,8 +119,13 @@ def _serve(root: Path):
         server.server_close()
 
 
-def build_pdf(site: Path = BUILD_DIR / "html", out: Path | None = None, root: Path = REPO_ROOT,
-              chromium: str = CHROMIUM, timeout_ms: int = 120_000) -> Path:
+def build_pdf(
+    site: Path = BUILD_DIR / "html",
+    out: Path | None = None,
+    root: Path = REPO_ROOT,
+    chromium: str = CHROMIUM,
+    timeout_ms: int = 120_000,
+) -> Path:
     """Print the built site ``site`` into one PDF and return its path.
 
     Raises ``FileNotFoundError`` when the site or Chromium is missing and playwright's
@@ -143,19 +149,29 @@ def build_pdf(site: Path = BUILD_DIR / "html", out: Path | None = None, root: Pa
         with _serve(site) as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
             page = browser.new_page(viewport={"width": 900, "height": 1200})
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith((base, "data:", "blob:"))
-                       else r.abort())
+            page.route(
+                "**/*", lambda r: r.continue_() if r.request.url.startswith((base, "data:", "blob:")) else r.abort()
+            )
             page.goto(f"{base}/_print/index.html", wait_until="load")
-            page.wait_for_function("document.querySelectorAll('div.sl-chart').length === document.querySelectorAll("
-                                   "'div.sl-chart[data-rendered=\"1\"], div.sl-chart[data-rendered=\"error\"]').length"
-                                   " && (window.scalinglabCharts || {pending: 0}).pending === 0", timeout=timeout_ms)
+            page.wait_for_function(
+                "document.querySelectorAll('div.sl-chart').length === document.querySelectorAll("
+                '\'div.sl-chart[data-rendered="1"], div.sl-chart[data-rendered="error"]\').length'
+                " && (window.scalinglabCharts || {pending: 0}).pending === 0",
+                timeout=timeout_ms,
+            )
             page.evaluate("window.MathJax && MathJax.startup && MathJax.startup.promise")
             page.emulate_media(media="print")
             tmp = out.with_suffix(".tmp.pdf")
-            page.pdf(path=str(tmp), format="A4", print_background=True, outline=True, tagged=True,
-                     display_header_footer=True, header_template="<span></span>",
-                     footer_template='<div style="font-size:8px;width:100%;text-align:center">'
-                                     '<span class="pageNumber"></span></div>')
+            page.pdf(
+                path=str(tmp),
+                format="A4",
+                print_background=True,
+                outline=True,
+                tagged=True,
+                display_header_footer=True,
+                header_template=templates.render("pdf_header.html.j2"),
+                footer_template=templates.render("pdf_footer.html.j2"),
+            )
             browser.close()
         tmp.replace(out)
     finally:

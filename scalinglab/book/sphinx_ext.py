@@ -6,11 +6,16 @@
 - The footer (``html.extra_footer`` in ``_config.yml``) links to pages of the book; it is the
   same text on every page, so it writes ``@root@/`` for the site root and this extension
   replaces it with the page's relative path to the root (``../`` from ``book/*.html``).
+- Glued numbers get the class ``glued-number`` (bold); other glued text keeps the prose's weight.
 """
 
 from __future__ import annotations
 
+import re
+
 ROOT_TOKEN = "@root@/"
+#: A glued value that reads as a number (``2.5``, ``1,074``, ``-3.1e-21``, ``8 GiB``, ``45%``): shown in bold.
+_NUMBER = re.compile(r"^[-+\u2212~]?\d[\d.,]*(?:[eE][-+]?\d+)?(?:\s?[A-Za-z%/]{1,6})?$")
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
@@ -32,8 +37,20 @@ def _footer_links(app, pagename, templatename, context, doctree) -> None:
         context["theme_extra_footer"] = footer.replace(ROOT_TOKEN, "../" * pagename.count("/") or "./")
 
 
+def _mark_glued_numbers(app, doctree, docname) -> None:
+    """Add the class ``glued-number`` to glued values that are numbers: the page shows them bold and glued
+    phrases (verdict words, names, sentences) in the running text's weight (``book.css``).
+    """
+    from docutils import nodes
+
+    for node in doctree.findall(nodes.inline):
+        if "pasted-text" in node.get("classes", []) and _NUMBER.match(node.astext().strip()):
+            node["classes"].append("glued-number")
+
+
 def setup(app):
     """Sphinx entry point: register the duplicate-script filter and the footer link fixer."""
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("html-page-context", _footer_links, priority=900)
+    app.connect("doctree-resolved", _mark_glued_numbers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,17 +1,16 @@
 """Charts layer: the altair theme and renderer, chart checks and helpers, tables, the offline vega runtime."""
 
+from scalinglab.charts.runtime import vega_runtime_header, write_vega_runtime
 from scalinglab.charts.theme import (
-    THEME_NAME,
-    OKABE_ITO,
-    TEXT,
-    MUTED,
     CARD,
     GRID,
+    MUTED,
+    OKABE_ITO,
+    TEXT,
+    THEME_NAME,
+    check_chart,
     enable,
     finish,
-    check_chart,
-    vega_runtime_header,
-    write_vega_runtime,
 )
 
 __all__ = [

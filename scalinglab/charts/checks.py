@@ -84,23 +84,37 @@ def _check_units(spec: dict) -> tuple[list[str], bool]:
                 if e.get("stack") not in (None, False):
                     problems.append(f"{ch} encoding of field {field!r} stacks on a log axis (set stack=None)")
                 if mark in LENGTH_MARKS and f"{ch}2" not in enc:
-                    problems.append(f"{mark} on the log {ch} axis of field {field!r} starts at zero and draws "
-                                    f"nothing: give {ch}2 a positive baseline or use a point or tick mark")
-                bad = [r.get(field) for r in _values(spec, data) if isinstance(r.get(field), (int, float))
-                       and not isinstance(r.get(field), bool) and r.get(field) <= 0]
+                    problems.append(
+                        f"{mark} on the log {ch} axis of field {field!r} starts at zero and draws "
+                        f"nothing: give {ch}2 a positive baseline or use a point or tick mark"
+                    )
+                bad = [
+                    r.get(field)
+                    for r in _values(spec, data)
+                    if isinstance(r.get(field), (int, float))
+                    and not isinstance(r.get(field), bool)
+                    and r.get(field) <= 0
+                ]
                 if field and bad:
-                    problems.append(f"field {field!r} has {len(bad)} zero or negative values on a log axis: "
-                                    "filter them with charts.log_positive(df, field) and show its note")
+                    problems.append(
+                        f"field {field!r} has {len(bad)} zero or negative values on a log axis: "
+                        "filter them with charts.log_positive(df, field) and show its note"
+                    )
         for ch, e in enc.items():
-            for item in (e if isinstance(e, list) else [e]):
+            for item in e if isinstance(e, list) else [e]:
                 if isinstance(item, dict) and item.get("type") == "temporal":
-                    unit_name = str(item.get("timeUnit", "") if not isinstance(item.get("timeUnit"), dict)
-                                    else item["timeUnit"].get("unit", ""))
+                    unit_name = str(
+                        item.get("timeUnit", "")
+                        if not isinstance(item.get("timeUnit"), dict)
+                        else item["timeUnit"].get("unit", "")
+                    )
                     scale = item.get("scale") or {}
                     utc_scale = isinstance(scale, dict) and scale.get("type") == "utc"
                     if not unit_name.startswith("utc") and not (utc_scale and ch in POSITION):
-                        problems.append(f"{ch} encoding of date field {item.get('field')!r} is shown in the reader's "
-                                        "timezone: use charts.utc_date() (a utc time unit)")
+                        problems.append(
+                            f"{ch} encoding of date field {item.get('field')!r} is shown in the reader's "
+                            "timezone: use charts.utc_date() (a utc time unit)"
+                        )
         for ch in LEGEND_CHANNELS:
             e = enc.get(ch)
             if isinstance(e, dict) and e.get("field") and e.get("legend", {}) is not None:
@@ -110,12 +124,16 @@ def _check_units(spec: dict) -> tuple[list[str], bool]:
                     sorted_lists.add(str(e["field"]))
     for field, chans in sorted(channels.items()):
         if len(chans) > 1 and field in sorted_lists and len(legends[field]) == 1:
-            problems.append(f"field {field!r} in {len(chans)} legend channels ({', '.join(sorted(chans))}) with a sort "
-                            "list draws one legend per channel: set legend=None on all but one channel")
+            problems.append(
+                f"field {field!r} in {len(chans)} legend channels ({', '.join(sorted(chans))}) with a sort "
+                "list draws one legend per channel: set legend=None on all but one channel"
+            )
     for field, titles in sorted(legends.items()):
         if len(titles) > 1:
-            problems.append(f"field {field!r} gets {len(titles)} legends ({', '.join(sorted(titles))}): use one "
-                            "title in every channel and layer, or legend=None on all but one")
+            problems.append(
+                f"field {field!r} gets {len(titles)} legends ({', '.join(sorted(titles))}): use one "
+                "title in every channel and layer, or legend=None on all but one"
+            )
     return problems, has_tooltip
 
 

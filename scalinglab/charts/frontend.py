@@ -25,7 +25,7 @@ def inline_runtime(force: bool = False) -> bool:
         return False
     from IPython.display import HTML, display
 
-    from scalinglab.charts.theme import write_vega_runtime
+    from scalinglab.charts.runtime import write_vega_runtime
 
     path = write_vega_runtime(Path(tempfile.gettempdir()) / "scalinglab-vega-runtime.js")
     js = path.read_text(encoding="utf-8").replace("</script", "<\\/script")

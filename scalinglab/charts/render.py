@@ -63,12 +63,14 @@ def spec_html(spec: dict, element_id: str | None = None) -> str:
     title = spec.get("title", {})
     text = title.get("text", "") if isinstance(title, dict) else str(title)
     label = html.escape(" ".join(text) if isinstance(text, list) else str(text), quote=True)
-    return (f'<div class="sl-chart" id="{element_id}" role="figure" aria-label="{label}">'
-            f'<div class="sl-chart-view"></div>'
-            f'<script type="application/json" class="sl-chart-spec">{data}</script></div>')
+    return (
+        f'<div class="sl-chart" id="{element_id}" role="figure" aria-label="{label}">'
+        f'<div class="sl-chart-view"></div>'
+        f'<script type="application/json" class="sl-chart-spec">{data}</script></div>'
+    )
 
 
-def renderer(spec: dict, **metadata: Any) -> dict[str, Any]:
+def renderer(spec: dict, **metadata: Any) -> dict[str, Any]:  # noqa: ARG001 - altair passes embed metadata
     """Altair renderer: HTML for the book plus the Vega-Lite mimetype for JupyterLab."""
     base = chart_id(spec)
     _seen[base] += 1
@@ -84,7 +86,7 @@ alt.renderers.register(RENDERER_NAME, renderer)
 
 def dark_config() -> dict[str, Any]:
     """Vega-Lite config merged over a chart's own config when the page is in dark mode."""
-    from scalinglab.charts.theme import DARK, OKABE_ITO
+    from scalinglab.charts.palette import DARK, OKABE_ITO
 
     text, muted, grid = DARK["text"], DARK["muted"], DARK["grid"]
     return {
@@ -123,5 +125,9 @@ def notebook_specs(nb_path: Path) -> list[dict]:
     unreadable notebook.
     """
     nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
-    return [out["data"][MIMETYPE] for cell in nb.get("cells", []) for out in cell.get("outputs", [])
-            if MIMETYPE in out.get("data", {})]
+    return [
+        out["data"][MIMETYPE]
+        for cell in nb.get("cells", [])
+        for out in cell.get("outputs", [])
+        if MIMETYPE in out.get("data", {})
+    ]

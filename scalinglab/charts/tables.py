@@ -40,8 +40,10 @@ class BookTable(gt.GT):
     def _repr_html_(self) -> str:
         table_id = html.escape(str(self._options.table_id.value or "table"), quote=True)
         href = "data:text/csv;charset=utf-8," + urllib.parse.quote(self.csv())
-        return (f'<div class="sl-table">{self.as_raw_html(make_page=False)}</div>'
-                f'<p class="sl-table-data"><a href="{href}" download="{table_id}.csv">Data (CSV)</a></p>')
+        return (
+            f'<div class="sl-table">{self.as_raw_html(make_page=False)}</div>'
+            f'<p class="sl-table-data"><a href="{href}" download="{table_id}.csv">Data (CSV)</a></p>'
+        )
 
 
 def table_id(title: str, df: pl.DataFrame) -> str:

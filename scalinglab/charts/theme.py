@@ -12,33 +12,23 @@ their container, and runs :func:`scalinglab.charts.checks.check_chart` (title, s
 axis titles, tooltips, log axes, UTC dates, one legend per field).
 
 Offline runtime
-    :func:`write_vega_runtime` bundles vega, vega-lite and vega-embed from the
+    :func:`scalinglab.charts.runtime.write_vega_runtime` bundles vega, vega-lite and vega-embed from the
     pinned ``vl-convert-python`` into one script served by the site itself and sets
     ``VEGA_DEBUG`` so altair's HTML output uses it instead of a CDN.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import altair as alt
 
 from scalinglab.charts import render
 from scalinglab.charts.checks import check_chart
+from scalinglab.charts.palette import CARD, DARK, GRID, MUTED, OKABE_ITO, TEXT  # noqa: F401 - re-exported
 
 THEME_NAME = "scalinglab"
-#: Okabe-Ito palette, in the order recommended for categorical data.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-TEXT = "#1f2328"
-MUTED = "#57606a"
-CARD = "#ffffff"
-GRID = "#d0d7de"
 WIDTH, HEIGHT = 560, 320
-#: The page-side code that embeds ``div.sl-chart`` outputs (appended to the vega runtime).
-EMBED_JS = Path(__file__).with_name("embed.js")
-#: Colours of the dark variant (GitHub dark-like, close to the site theme's dark surface).
-DARK = {"card": "#161b22", "text": "#e6edf3", "muted": "#9da7b3", "grid": "#30363d"}
 
 
 def _theme() -> dict[str, Any]:
@@ -48,14 +38,39 @@ def _theme() -> dict[str, Any]:
             "padding": 12,
             "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
             "font": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-            "title": {"fontSize": 15, "color": TEXT, "anchor": "start", "subtitleColor": MUTED,
-                      "subtitleFontSize": 11, "offset": 10},
-            "axis": {"labelColor": TEXT, "titleColor": TEXT, "gridColor": GRID, "domainColor": MUTED,
-                     "tickColor": MUTED, "labelFontSize": 11, "titleFontSize": 12, "titleFontWeight": "normal",
-                     "labelOverlap": True, "labelFlush": True, "labelSeparation": 6},
-            "legend": {"labelColor": TEXT, "titleColor": TEXT, "labelFontSize": 11, "titleFontSize": 12,
-                       "titleFontWeight": "normal", "orient": "bottom", "direction": "horizontal", "columns": 2,
-                       "symbolLimit": 40, "labelLimit": 260},
+            "title": {
+                "fontSize": 15,
+                "color": TEXT,
+                "anchor": "start",
+                "subtitleColor": MUTED,
+                "subtitleFontSize": 11,
+                "offset": 10,
+            },
+            "axis": {
+                "labelColor": TEXT,
+                "titleColor": TEXT,
+                "gridColor": GRID,
+                "domainColor": MUTED,
+                "tickColor": MUTED,
+                "labelFontSize": 11,
+                "titleFontSize": 12,
+                "titleFontWeight": "normal",
+                "labelOverlap": True,
+                "labelFlush": True,
+                "labelSeparation": 6,
+            },
+            "legend": {
+                "labelColor": TEXT,
+                "titleColor": TEXT,
+                "labelFontSize": 11,
+                "titleFontSize": 12,
+                "titleFontWeight": "normal",
+                "orient": "bottom",
+                "direction": "horizontal",
+                "columns": 2,
+                "symbolLimit": 40,
+                "labelLimit": 260,
+            },
             "range": {"category": OKABE_ITO},
             "point": {"size": 40, "filled": True},
             "line": {"strokeWidth": 2},
@@ -96,7 +111,7 @@ def _discrete_y_bands(spec: dict) -> int:
     from scalinglab.charts.checks import _units, _values
 
     best = 0
-    for unit, enc, data in _units(spec):
+    for _unit, enc, data in _units(spec):
         y = enc.get("y")
         if isinstance(y, dict) and y.get("type") in {"nominal", "ordinal"} and y.get("field"):
             values = {str(r.get(y["field"])) for r in _values(spec, data)}
@@ -104,8 +119,14 @@ def _discrete_y_bands(spec: dict) -> int:
     return best
 
 
-def finish(chart: alt.TopLevelMixin, title: str, source: str, subtitle: str | list[str] | None = None,
-           width: int | None = None, height: int | None = None) -> alt.TopLevelMixin:
+def finish(
+    chart: alt.TopLevelMixin,
+    title: str,
+    source: str,
+    subtitle: str | list[str] | None = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> alt.TopLevelMixin:
     """Set title, subtitle and the source line (last subtitle line), then check the chart.
 
     ``source`` names the dataset, e.g. ``"Karl Rupp, microprocessor-trend-data (CC BY 4.0)"``.
@@ -132,51 +153,3 @@ def finish(chart: alt.TopLevelMixin, title: str, source: str, subtitle: str | li
     if problems:
         raise ValueError(f"chart {title!r}: " + "; ".join(problems))
     return chart
-
-
-def vega_runtime_header() -> str:
-    """First line of the generated runtime: the bundled versions, the generator's version and a hash of
-    the book's chart embedding code (``embed.js`` and the dark theme), so a change to either regenerates it."""
-    import hashlib
-
-    import vl_convert as vlc
-
-    vl_minor = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
-    ours = hashlib.sha256((EMBED_JS.read_text(encoding="utf-8") + render.themes_js()).encode()).hexdigest()[:12]
-    return (f"/* vega {vlc.get_vega_version()}, vega-lite {vl_minor}, vega-embed {vlc.get_vega_embed_version()}; "
-            f"altair {alt.__version__}; generated by scalinglab.charts from vl-convert-python {vlc.__version__}; "
-            f"embed {ours}. Do not edit. */\n")
-
-
-def write_vega_runtime(path: Path, force: bool = False) -> Path:
-    """Write the offline vega + vega-lite + vega-embed bundle to ``path``.
-
-    Generated from the pinned ``vl-convert-python`` for the Vega-Lite version that
-    the pinned altair targets; wrapped in a function scope, it exposes only
-    ``window.vegaEmbed`` (and ``vega``/``vegaLite``) and sets ``window.VEGA_DEBUG`` so
-    altair's HTML output skips its CDN loader. Followed by the book's dark chart theme and
-    ``embed.js``, which embeds every ``div.sl-chart`` (see :mod:`scalinglab.charts.render`), so any
-    page that loads this one script (the site, ``scalinglab run`` pages) draws the book's charts. An existing file generated for the
-    same versions is kept (bundling takes about 1.5 s) unless ``force``. Returns ``path``.
-    """
-    import vl_convert as vlc
-
-    path = Path(path)
-    header = vega_runtime_header()
-    if not force and path.exists():
-        with open(path, encoding="utf-8") as fh:
-            if fh.readline() == header:
-                return path
-    vl_minor = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
-    snippet = (
-        "window.vegaEmbed = vegaEmbed; window.vegaLite = vegaLite; window.vega = vega;\n"
-        f"window.VEGA_DEBUG = Object.assign(window.VEGA_DEBUG || {{}}, {{vega_version: '{alt.VEGA_VERSION}', "
-        f"vegalite_version: '{alt.VEGALITE_VERSION}', vegaembed_version: '{alt.VEGAEMBED_VERSION}'}});\n"
-    )
-    bundle = vlc.javascript_bundle(snippet, vl_version=f"v{vl_minor}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(header + "(function(){\n" + bundle + "\n})();\n" + render.themes_js()
-                   + EMBED_JS.read_text(encoding="utf-8"), encoding="utf-8")
-    tmp.replace(path)
-    return path

@@ -13,6 +13,7 @@ from scalinglab.data.epoch import (
     load_epoch_price_other,
     load_hardware_prices,
 )
+from scalinglab.data.gpu_clusters import CERTAINTY_LEVELS, load_gpu_clusters
 from scalinglab.data.loaders import (
     MICROPROCESSOR_METRICS,
     anchor,
@@ -30,7 +31,6 @@ from scalinglab.data.loaders import (
     resource_descriptor,
     resource_path,
 )
-from scalinglab.data.gpu_clusters import CERTAINTY_LEVELS, load_gpu_clusters
 
 __all__ = [
     "catalog",
@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 # token chapter: rental prices, Epoch's fitted price declines, served-model shapes
-from scalinglab.data import prices  # noqa: E402
+from scalinglab.data import prices  # noqa: E402, F401 - data.prices is the token chapter's entry point
 
 # MLPerf Inference results (chapter software_speedup)
 from scalinglab.data.mlperf import (  # noqa: E402

@@ -89,12 +89,20 @@ def load_gpu_clusters(data_dir: Path = DATA_DIR) -> pl.DataFrame:
     return df.with_columns(
         pl.int_range(1, pl.len() + 1).alias("row"),
         (date.dt.year() + (date.dt.ordinal_day() - 1) / 365.25).alias("year"),
-        pl.coalesce(date.dt.year().cast(pl.Int64),
-                    pl.col("first_operational_date_note").str.extract(r"((?:19|20)\d{2})", 1).cast(pl.Int64)
-                    ).alias("planned_year"),
+        pl.coalesce(
+            date.dt.year().cast(pl.Int64),
+            pl.col("first_operational_date_note").str.extract(r"((?:19|20)\d{2})", 1).cast(pl.Int64),
+        ).alias("planned_year"),
         pl.col("epoch_rank_when_first_operational").round(0).cast(pl.Int64),
         (pl.col("include_in_standard_analysis") == "True").fill_null(False),
-        pl.col("certainty").replace_strict(list(CERTAINTY_LEVELS), list(range(len(CERTAINTY_LEVELS))),
-                                           return_dtype=pl.Int64).alias("certainty_order"),
-    ).select("row", *[c for c in COLUMNS.values()][:4], "year", "planned_year", *list(COLUMNS.values())[4:],
-             "certainty_order")
+        pl.col("certainty")
+        .replace_strict(list(CERTAINTY_LEVELS), list(range(len(CERTAINTY_LEVELS))), return_dtype=pl.Int64)
+        .alias("certainty_order"),
+    ).select(
+        "row",
+        *[c for c in COLUMNS.values()][:4],
+        "year",
+        "planned_year",
+        *list(COLUMNS.values())[4:],
+        "certainty_order",
+    )

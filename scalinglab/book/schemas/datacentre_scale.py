@@ -24,21 +24,53 @@ MAX_PROJECTION_YEAR = 2040
 @register("datacentre_scale")
 class DatacentreScaleParams(ChapterParams):
     """Parameters of ``notebooks/datacentre_scale.ipynb``: field order and defaults equal its parameters cell (tested)."""
-    top_n: int = Field(10, ge=1, le=50, description="a system is leading if it ranked in the top top_n by performance "
-                       "among all systems operational when it started", json_schema_extra={"unit": "rank"})
-    start_year: int = Field(2019, ge=1900, le=2100, description="first calendar year of the fit window (inclusive)",
-                            json_schema_extra={"unit": "year"})
-    end_year: int = Field(2025, ge=1900, le=2100, description="last calendar year of the fit window (inclusive)",
-                          json_schema_extra={"unit": "year"})
-    precision: Precision = Field("16-bit", description="number format of the dense peak performance that ranks and "
-                                 "measures the systems", json_schema_extra={"unit": ""})
-    min_certainty: Certainty = Field("Likely", description="least certain of Epoch's levels that counts "
-                                     "(Confirmed, then Likely, then Unlikely)", json_schema_extra={"unit": ""})
-    confidence_level: float = Field(0.95, gt=0.5, lt=1.0, description="two-sided confidence level of fitted intervals",
-                                    json_schema_extra={"unit": "fraction"})
-    projection_year: int = Field(2030, ge=1900, le=MAX_PROJECTION_YEAR,
-                                 description="year to which the fitted trends are projected (after the data)",
-                                 json_schema_extra={"unit": "year"})
+
+    top_n: int = Field(
+        10,
+        ge=1,
+        le=50,
+        description="a system is leading if it ranked in the top top_n by performance "
+        "among all systems operational when it started",
+        json_schema_extra={"unit": "rank"},
+    )
+    start_year: int = Field(
+        2019,
+        ge=1900,
+        le=2100,
+        description="first calendar year of the fit window (inclusive)",
+        json_schema_extra={"unit": "year"},
+    )
+    end_year: int = Field(
+        2025,
+        ge=1900,
+        le=2100,
+        description="last calendar year of the fit window (inclusive)",
+        json_schema_extra={"unit": "year"},
+    )
+    precision: Precision = Field(
+        "16-bit",
+        description="number format of the dense peak performance that ranks and measures the systems",
+        json_schema_extra={"unit": ""},
+    )
+    min_certainty: Certainty = Field(
+        "Likely",
+        description="least certain of Epoch's levels that counts (Confirmed, then Likely, then Unlikely)",
+        json_schema_extra={"unit": ""},
+    )
+    confidence_level: float = Field(
+        0.95,
+        gt=0.5,
+        lt=1.0,
+        description="two-sided confidence level of fitted intervals",
+        json_schema_extra={"unit": "fraction"},
+    )
+    projection_year: int = Field(
+        2030,
+        ge=1900,
+        le=MAX_PROJECTION_YEAR,
+        description="year to which the fitted trends are projected (after the data)",
+        json_schema_extra={"unit": "year"},
+    )
 
     def check(self) -> None:
         import polars as pl
@@ -52,16 +84,26 @@ class DatacentreScaleParams(ChapterParams):
         for name in ("start_year", "end_year"):
             v = getattr(self, name)
             if not first <= v <= last:
-                raise ParameterError(name, v, f"a year inside the data, {first}-{last} (first operational dates of "
-                                     "existing and decommissioned systems)")
+                raise ParameterError(
+                    name,
+                    v,
+                    f"a year inside the data, {first}-{last} (first operational dates of "
+                    "existing and decommissioned systems)",
+                )
         if self.end_year - self.start_year + 1 < MIN_WINDOW_YEARS:
-            raise ParameterError("start_year", self.start_year,
-                                 f"a window start_year..end_year of at least {MIN_WINDOW_YEARS} calendar years; "
-                                 f"start_year={self.start_year}, end_year={self.end_year} spans "
-                                 f"{max(self.end_year - self.start_year + 1, 0)}")
+            raise ParameterError(
+                "start_year",
+                self.start_year,
+                f"a window start_year..end_year of at least {MIN_WINDOW_YEARS} calendar years; "
+                f"start_year={self.start_year}, end_year={self.end_year} spans "
+                f"{max(self.end_year - self.start_year + 1, 0)}",
+            )
         if not last < self.projection_year <= MAX_PROJECTION_YEAR:
-            raise ParameterError("projection_year", self.projection_year,
-                                 f"a year after the data ({last}) and at most {MAX_PROJECTION_YEAR}")
+            raise ParameterError(
+                "projection_year",
+                self.projection_year,
+                f"a year after the data ({last}) and at most {MAX_PROJECTION_YEAR}",
+            )
         # at least MIN_LEADING_SYSTEMS leading systems in the window (ranks only, no fit)
         check_window(clusters, self.precision, self.top_n, self.min_certainty, self.start_year, self.end_year)
 

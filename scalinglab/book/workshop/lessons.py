@@ -163,18 +163,27 @@ def insert_frames(notebook: Path, slug: str) -> bool:
     text = ["".join(c["source"]) for c in cells]
     changed = False
 
-    def md(src: str) -> dict:
-        return {"cell_type": "markdown", "metadata": {}, "source": src.splitlines(keepends=True)}
+    def md(src: str, cell_id: str) -> dict:
+        cell = {"cell_type": "markdown", "metadata": {}, "source": src.splitlines(keepends=True)}
+        if (nb.get("nbformat"), nb.get("nbformat_minor", 0)) >= (4, 5):
+            cell["id"] = cell_id
+        return cell
+
+    for cell in cells:  # frames inserted before cells had ids
+        src = "".join(cell["source"])
+        if "id" not in cell and (nb.get("nbformat"), nb.get("nbformat_minor", 0)) >= (4, 5) and "{lesson-" in src:
+            cell["id"] = "lesson-overview" if "{lesson-overview}" in src else "lesson-keypoints"
+            changed = True
 
     if not any(f"{{lesson-overview}} {slug}" in t for t in text):
-        cells.insert(1, md(f"```{{lesson-overview}} {slug}\n```"))
+        cells.insert(1, md(f"```{{lesson-overview}} {slug}\n```", "lesson-overview"))
         changed = True
     text = ["".join(c["source"]) for c in cells]
     if not any(f"{{lesson-keypoints}} {slug}" in t for t in text):
         at = next((i for i, t in enumerate(text) if t.lstrip().startswith("## Exercises")), None)
         if at is None:
             at = next((i for i, t in enumerate(text) if t.lstrip().startswith("## References")), len(cells) - 1)
-        cells.insert(at, md(f"```{{lesson-keypoints}} {slug}\n```"))
+        cells.insert(at, md(f"```{{lesson-keypoints}} {slug}\n```", "lesson-keypoints"))
         changed = True
     if changed:
         Path(notebook).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -107,7 +107,9 @@ def verdict(ex_id: str, answer: Any, checks: dict[str, Any]) -> str:
         except ValueError:
             pass
         else:
-            raise CheckError(f"{ex_id}: expected a number ({entry['unit']}), got the string {answer!r}: drop the quotes")
+            raise CheckError(
+                f"{ex_id}: expected a number ({entry['unit']}), got the string {answer!r}: drop the quotes"
+            )
     if not _is_number(answer):
         raise CheckError(f"{ex_id}: expected a number ({entry['unit']}), got {type(answer).__name__} {answer!r}")
     y = float(answer)

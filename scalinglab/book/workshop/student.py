@@ -99,8 +99,11 @@ def _render_lessons(cell: dict) -> dict:
         if m:
             kind, slug = m.groups()
             les = L.lesson(slug)
-            out += (["### Lesson overview", "", overview_markdown(les)] if kind == "overview"
-                    else ["### Key points", "", keypoints_markdown(les)])
+            out += (
+                ["### Lesson overview", "", overview_markdown(les)]
+                if kind == "overview"
+                else ["### Key points", "", keypoints_markdown(les)]
+            )
             i += 1
             while i < len(lines) and not _FENCE.match(lines[i]):
                 i += 1
@@ -114,9 +117,11 @@ def _render_lessons(cell: dict) -> dict:
 
 
 def _check_cell(ex_id: str, spec: ExerciseSpec) -> dict:
-    src = (f"from scalinglab.book.workshop import check\n\n"
-           f"answer = ...  # your answer: {spec.unit}\n"
-           f'check("{ex_id}", answer)')
+    src = (
+        f"from scalinglab.book.workshop import check\n\n"
+        f"answer = ...  # your answer: {spec.unit}\n"
+        f'check("{ex_id}", answer)'
+    )
     cell = nbformat.v4.new_code_cell(src)
     cell["metadata"]["tags"] = ["self-check"]
     cell.pop("id", None)
@@ -195,8 +200,13 @@ def write_student(out_dir: Path = STUDENT_DIR, slugs: list[str] | None = None, s
         answers = compute_answers(wanted, Path(tmp))
     salt = seed or secrets.token_hex(8)
     table = {
-        ex_id: {"unit": s.unit, "hint": s.hint, "rel_tol": s.rel_tol, "close_tol": s.close_tol,
-                "hashes": answer_hashes(ex_id, answers[ex_id], s.rel_tol, s.close_tol, salt)}
+        ex_id: {
+            "unit": s.unit,
+            "hint": s.hint,
+            "rel_tol": s.rel_tol,
+            "close_tol": s.close_tol,
+            "hashes": answer_hashes(ex_id, answers[ex_id], s.rel_tol, s.close_tol, salt),
+        }
         for ex_id, s in sorted(wanted.items())
     }
     (out_dir / CHECKS_FILE).write_text(json.dumps({"salt": salt, "exercises": table}, indent=1) + "\n")

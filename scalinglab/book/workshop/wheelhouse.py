@@ -57,8 +57,10 @@ def main(argv: list[str]) -> int:
         return 2
     folder, req = Path(argv[0]), Path(argv[1])
     if not folder.is_dir():
-        print(f"error: no wheelhouse folder {folder}: build it with `make wheelhouse` on a connected machine",
-              file=sys.stderr)
+        print(
+            f"error: no wheelhouse folder {folder}: build it with `make wheelhouse` on a connected machine",
+            file=sys.stderr,
+        )
         return 1
     gone = missing(folder, req)
     if gone:
