@@ -384,3 +384,18 @@ def test_scenario_verdict_changes(tmp_path):
     assert changes == [{"claim": 2, "short": "Cost", "default": N, "scenario": P}]
     assert scenarios.verdicts_sentence(changes) == f"Verdicts changed: claim 2 (Cost): {N} -> {P}."
     assert scenarios.verdict_changes(tmp_path / "none.ipynb", b) is None
+
+
+def test_network_flip_recomputes_the_chapters_efficiencies():
+    """At the chapter's bandwidth the 72-vs-8 gain is small; the bisection finds where it reaches the threshold."""
+    import types
+
+    from scalinglab.analyses import interconnect_network as net
+    from scalinglab.book import schemas
+
+    p = schemas.validate("interconnect_scaling", {}).model_dump()
+    values = hand_values()["interconnect_scaling"]
+    (flip,) = F.network_flip(p, values, C.Thresholds())
+    r = net.data_parallel(types.SimpleNamespace(**{**p, "scaleout_bandwidth_gb_s": flip.value}))
+    assert r.scaling_efficiency_nvl72 / r.scaling_efficiency_nvl8 == pytest.approx(1.5, abs=1e-3)
+    assert flip.verdict == S and flip.default_verdict == P

@@ -35,6 +35,7 @@ from scalinglab.analyses.claims_sweeps import (  # noqa: F401  (re-exported)
     datacentre_sweep,
     decode_bound_search,
     moore_sweep,
+    network_flip,
     precision_span_sweep,
     software_window_sweep,
     token_convention_sweep,
@@ -153,6 +154,8 @@ def flips(
         lambda x: C.rule_share(share, max(t.major_share_pct, x), x), "minor_share_pct", t.minor_share_pct, 0.0, 100.0
     )
     c = v["interconnect_scaling"]
+    if "interconnect_scaling" in params:
+        out[5] += network_flip(params["interconnect_scaling"], c, t)
     out[5] += _rule_flip(
         lambda x: C.rule_network(
             c["tp8_nvlink_word"],

@@ -4,7 +4,8 @@ Each function calls one chapter's analysis (never a copy of it) over a grid of t
 parameters as the chapter ran (from its run record), and returns the verdict of the claim it bears on at each
 point: :func:`datacentre_sweep` and :func:`confidence_flip` (claims 1 and 2), :func:`moore_sweep` (3),
 :func:`precision_span_sweep` (4), :func:`software_window_sweep` (6), :func:`token_threshold_sweep` and
-:func:`token_convention_sweep` (7), :func:`decode_bound_search` (8, a bisection on the roofline).
+:func:`network_flip` (5), :func:`token_convention_sweep` (7), :func:`decode_bound_search` (8, a bisection
+on the roofline).
 """
 
 from __future__ import annotations
@@ -301,3 +302,50 @@ def precision_span_sweep(t: C.Thresholds) -> pl.DataFrame:
         .map_elements(lambda x: C.rule_share(x, t.major_share_pct, t.minor_share_pct), return_dtype=pl.String)
         .alias("verdict")
     )
+
+
+def network_flip(params: Mapping[str, Any], values: Mapping[str, Any], t: C.Thresholds) -> list[Flip | Robust | Note]:
+    """Claim 5 at other InfiniBand bandwidths per GPU: the scale-out bandwidth nearest the chapter's (bisection on
+    [1, 1000] GB/s per direction) at which the verdict changes, every data-parallel efficiency recomputed by the
+    interconnect chapter's :func:`~scalinglab.analyses.interconnect_network.data_parallel`; the tensor-parallel
+    and all-reduce tests are held at the chapter's values.
+    """
+    import types
+
+    from scalinglab.analyses import interconnect_network as net
+
+    def rule(gb_s: float) -> str:
+        r = net.data_parallel(types.SimpleNamespace(**{**params, "scaleout_bandwidth_gb_s": gb_s}))
+        return C.rule_network(
+            values["tp8_nvlink_word"],
+            values["tp8_infiniband_word"],
+            values["in_network_allreduce_ms"],
+            values["ring_allreduce_ms"],
+            r.scaling_efficiency_nvl72,
+            r.scaling_efficiency_nvl8,
+            t.min_domain_efficiency_gain_x,
+        )
+
+    default = float(params["scaleout_bandwidth_gb_s"])
+    hit = threshold_flip(rule, default, 1.0, 1000.0, tol=1e-4)
+    if hit is None:
+        return [
+            Robust(
+                "scaleout_bandwidth_gb_s",
+                "interconnect_scaling",
+                "[1, 1000]",
+                rule(default),
+                "bisection over the chapter's data-parallel model",
+            )
+        ]
+    return [
+        Flip(
+            "scaleout_bandwidth_gb_s",
+            "interconnect_scaling",
+            hit[0],
+            hit[1],
+            rule(default),
+            "bisection over the chapter's data-parallel model",
+            default,
+        )
+    ]
