@@ -35,6 +35,11 @@ def html_link(anchor: str) -> str:
     return page + (f"#{frag}" if frag else "")
 
 
+def _sentence(text: str) -> str:
+    """``text`` with its first letter in upper case (it starts a sentence on the page)."""
+    return text[:1].upper() + text[1:]
+
+
 def glue_values(checks: list[C.Check]) -> dict[str, Any]:
     """Scalar values the page (and the landing page) glue: per claim ``claim<n>_verdict``, ``_rule``,
     ``_number`` (the headline number with its unit), ``_number_label``, ``_flips``, ``_assumptions``, ``_limits``,
@@ -52,9 +57,9 @@ def glue_values(checks: list[C.Check]) -> dict[str, Any]:
         out[p + "flips_n"] = sum(
             hasattr(f, "verdict") and f.verdict != "unchanged" and hasattr(f, "value") for f in c.flips
         )
-        out[p + "assumptions"] = c.assumptions
-        out[p + "limits"] = c.limits or "none beyond the assumptions"
-        out[p + "settle"] = c.settle or "not needed"
+        out[p + "assumptions"] = _sentence(c.assumptions)
+        out[p + "limits"] = _sentence(c.limits or "none beyond the assumptions")
+        out[p + "settle"] = _sentence(c.settle or "not needed")
         out[p + "sentence"] = c.claim.sentence
         out[p + "short"] = c.claim.short
     out["claims_n"] = len(checks)
