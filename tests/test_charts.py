@@ -273,3 +273,10 @@ def test_notebook_specs_reads_chart_outputs(tmp_path):
     }
     (tmp_path / "x.ipynb").write_text(json.dumps(nb))
     assert render.notebook_specs(tmp_path / "x.ipynb") == [spec]
+
+
+def test_tables_show_tiny_and_huge_magnitudes_in_scientific_notation():
+    t = charts.table(pl.DataFrame({"energy_j": [2.87e-21, 1.1e-13], "ratio_x": [1.5, 2.25]}), title="T", source="s")
+    html = t.as_raw_html()
+    assert "2.87 × 10" in html and "−21" in html and "0.0000" not in html
+    assert ">1.50<" in html and ">2.25<" in html

@@ -30,11 +30,14 @@ from scalinglab.paths import BUILD_DIR, REPO_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 KEEP_IDS = re.compile(r"^sl-(chart|table)-")
+#: Printable width of A4 with 14 mm side margins at 96 px per inch: charts are laid out at the width they print.
+PRINT_WIDTH_PX = round((210 - 2 * 14) / 25.4 * 96)
 PRINT_CSS = """
 @page { size: A4; margin: 16mm 14mm; }
 body { background: #fff; }
 .bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-footer, .prev-next-area, .header-article,
-.sl-chart-data, .sl-table-data, .vega-embed details, .cell_input, details.hide-input, .toggle-hidden { display: none !important; }
+.sl-chart-data, .sl-table-data, .vega-embed details, .cell_input, details.hide-input, details.above-input,
+.toggle-hidden { display: none !important; }
 .pdf-page { break-before: page; }
 .pdf-title { text-align: center; margin-top: 35vh; }
 """
@@ -70,7 +73,7 @@ def combine(site: Path, pages: list[str], title: str) -> str:
     style = first.new_tag("style")
     style.string = PRINT_CSS
     head.append(style)
-    sections = [f'<section class="pdf-title"><h1>{title}</h1></section>']
+    sections = []
     known = set(pages)
     for doc in pages:
         soup = BeautifulSoup((site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
@@ -100,7 +103,7 @@ def combine(site: Path, pages: list[str], title: str) -> str:
             if target in known:
                 a["href"] = f"#{_anchor(target)}--{frag}" if frag else f"#{_anchor(target)}"
         sections.append({"id": prefix, "html": article.decode_contents()})
-    return templates.render("pdf_document.html.j2", head=str(head), sections=sections)
+    return templates.render("pdf_document.html.j2", head=str(head), title=title, sections=sections)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -148,7 +151,7 @@ def build_pdf(
         (print_dir / "index.html").write_text(combine(site, pages, config.get("title", "Book")), encoding="utf-8")
         with _serve(site) as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 900, "height": 1200})
+            page = browser.new_page(viewport={"width": PRINT_WIDTH_PX, "height": 1200})
             page.route(
                 "**/*", lambda r: r.continue_() if r.request.url.startswith((base, "data:", "blob:")) else r.abort()
             )

@@ -46,6 +46,13 @@ class BookTable(gt.GT):
         )
 
 
+def _needs_scientific(col: pl.Series) -> bool:
+    """True when a float column holds a non-zero magnitude below 1e-3 or at least 1e6."""
+    mags = col.drop_nulls().drop_nans().abs()
+    mags = mags.filter(mags > 0)
+    return len(mags) > 0 and (float(mags.min()) < 1e-3 or float(mags.max()) >= 1e6)
+
+
 def table_id(title: str, df: pl.DataFrame) -> str:
     """Deterministic element id of a table: ``sl-table-`` + 12 hex digits of sha256(title, CSV of ``df``)."""
     digest = hashlib.sha256((title + "\n" + df.write_csv()).encode()).hexdigest()[:12]
@@ -104,8 +111,13 @@ def table(
     for c, d in decimals.items():
         t = t.fmt_number(columns=c, decimals=d)
     floats = [c for c, dt in df.schema.items() if dt.is_float() and c not in decimals and c not in years]
-    if floats:
-        t = t.fmt_number(columns=floats, n_sigfig=sigfig)
+    # Columns whose magnitudes span beyond 1e-3 .. 1e6 read better in scientific notation (2.87e-21 J).
+    sci = [c for c in floats if _needs_scientific(df[c])]
+    plain = [c for c in floats if c not in sci]
+    if plain:
+        t = t.fmt_number(columns=plain, n_sigfig=sigfig)
+    if sci:
+        t = t.fmt_scientific(columns=sci, n_sigfig=sigfig)
     ints = [c for c, dt in df.schema.items() if dt.is_integer() and c not in years]
     if ints:
         t = t.fmt_integer(columns=ints)
