@@ -34,6 +34,7 @@ from scalinglab.analyses.claims_sweeps import (  # noqa: F401  (re-exported)
     confidence_flip,
     datacentre_sweep,
     decode_bound_search,
+    moore_end_year_sweep,
     moore_sweep,
     network_flip,
     precision_span_sweep,
@@ -121,6 +122,9 @@ def flips(
         out[3] += nearest_changes(
             sweep, "verdict", p, by[3].verdict, ("fit_start_year", "transistor_split_year"), "moores_law_limits"
         )
+        ends = moore_end_year_sweep(p)
+        tables["moore_end_year"] = ends
+        out[3] += nearest_changes(ends, "verdict", p, by[3].verdict, ("fit_end_year",), "moores_law_limits")
     # 4: every span of the precision chapter's decomposition, and the rule's thresholds
     share = v["precision_codesign"]["decomp_format_share_pct"]
     spans = precision_span_sweep(t)

@@ -349,3 +349,50 @@ def network_flip(params: Mapping[str, Any], values: Mapping[str, Any], t: C.Thre
             default,
         )
     ]
+
+
+#: fit end years of claim 3's second search (each refits the chapter's breaks, about 0.6 s)
+MOORE_END_YEARS: tuple[int, ...] = (2009, 2012, 2015, 2018, 2021)
+
+
+def moore_end_year_sweep(params: Mapping[str, Any], end_years: Iterable[int] = MOORE_END_YEARS) -> pl.DataFrame:
+    """Claim 3's verdict at other fit end years: the Moore's-law chapter's transistor test
+    (:func:`~scalinglab.analyses.moores_law_limits_trends.moores_law`) and its break fits of clock frequency
+    (:func:`~scalinglab.analyses.moores_law_limits_trends.break_fits`, same seed), other parameters as it ran.
+
+    Returns ``fit_end_year``, ``moore_exhausted``, ``frequency_trend_word``, ``verdict``; end years whose window
+    is too short for a fit are skipped.
+    """
+    from scalinglab import data
+    from scalinglab.analyses import moores_law_limits_trends as mt
+
+    trends = data.load_all_microprocessor_trends()
+    last = int(trends.filter(pl.col("metric") == "transistors")["year"].max())
+    start, split = int(params["fit_start_year"]), int(params["transistor_split_year"])
+    rows = []
+    for end in end_years:
+        window = mt.fit_window(trends, start, end)
+        try:
+            m = mt.moores_law(window, start, end, split, params["confidence_level"], last)
+            b, _ = mt.break_fits(window, params["break_year"], params["confidence_level"], params["seed"])
+            word = mt.breaks_summary(b).frequency_trend_word
+        except (ValueError, KeyError, ZeroDivisionError, ParameterError):
+            continue
+        exhausted = m.moore_vs_interview == C.MOORE_AGREES
+        rows.append(
+            {
+                "fit_end_year": end,
+                "moore_exhausted": exhausted,
+                "frequency_trend_word": word,
+                "verdict": C.rule_moore_dennard(exhausted, word in C.FREQUENCY_STOPPED),
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "fit_end_year": pl.Int64,
+            "moore_exhausted": pl.Boolean,
+            "frequency_trend_word": pl.String,
+            "verdict": pl.String,
+        },
+    )
