@@ -196,6 +196,16 @@ def flips(
                         True,
                     )
                 )
+            elif alt.height:
+                out[6].append(
+                    Robust(
+                        "include_proxy_rows",
+                        "software_speedup",
+                        "True and False",
+                        by[6].verdict,
+                        "rerun of the chapter's check without proxy values",
+                    )
+                )
     out[6] += _rule_flip(
         lambda x: C.rule_software(s["sw_best_speedup_x"], x),
         "claimed_speedup_x",
