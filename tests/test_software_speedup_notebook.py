@@ -4,7 +4,6 @@ parameter through papermill."""
 
 from __future__ import annotations
 
-import json
 import math
 
 import papermill as pm
@@ -113,14 +112,10 @@ def test_claim_verdict_rule():
 # the notebook (papermill)
 # ---------------------------------------------------------------------------
 def chart_specs(nb_path) -> list[dict]:
-    nb = json.loads(nb_path.read_text())
-    specs, dec = [], json.JSONDecoder()
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            html = "".join(out.get("data", {}).get("text/html", ""))
-            if "vegaEmbed" in html:
-                specs.append(dec.raw_decode(html[html.rfind("})(") + 3 :])[0])
-    return specs
+    """The Vega-Lite spec of every chart output of an executed notebook (the book renderer's mimetype)."""
+    from scalinglab.charts import render
+
+    return render.notebook_specs(nb_path)
 
 
 @pytest.fixture(scope="module")

@@ -49,17 +49,11 @@ def test_defaults_glue_the_corrected_findings(defaults):
     assert g["decomposition_residual_x"] == pytest.approx(g["claim_ratio"] / product)
 
 
-def _chart_specs(nb_path: Path) -> list[dict]:
-    """Vega-Lite specs of every altair chart in an executed notebook (from their HTML outputs)."""
-    nb = json.loads(nb_path.read_text())
-    decoder, specs = json.JSONDecoder(), []
-    for cell in nb["cells"]:
-        for o in cell.get("outputs", []):
-            html = "".join(o.get("data", {}).get("text/html", ""))
-            i = html.find("})(")
-            if "vega-embed" in html and i > 0:
-                specs.append(decoder.raw_decode(html[i + 3 :])[0])
-    return specs
+def _chart_specs(nb_path) -> list[dict]:
+    """The Vega-Lite spec of every chart output of an executed notebook (the book renderer's mimetype)."""
+    from scalinglab.charts import render
+
+    return render.notebook_specs(nb_path)
 
 
 def _temporal(node, found):

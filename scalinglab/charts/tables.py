@@ -37,12 +37,22 @@ class BookTable(gt.GT):
         data = self._tbl_data
         return data.write_csv() if isinstance(data, pl.DataFrame) else pl.from_pandas(data).write_csv()
 
+    _build_specific = False
+
+    def build_specific(self) -> BookTable:
+        """Mark the table as a measurement of the build machine (class ``build-specific``): the page shows it as
+        such and the build-twice comparison leaves it out. Call it last (other GT methods return a new table).
+        """
+        self._build_specific = True
+        return self
+
     def _repr_html_(self) -> str:
         table_id = html.escape(str(self._options.table_id.value or "table"), quote=True)
         href = "data:text/csv;charset=utf-8," + urllib.parse.quote(self.csv())
+        extra = " build-specific" if self._build_specific else ""
         return (
-            f'<div class="sl-table">{self.as_raw_html(make_page=False)}</div>'
-            f'<p class="sl-table-data"><a href="{href}" download="{table_id}.csv">Data (CSV)</a></p>'
+            f'<div class="sl-table{extra}">{self.as_raw_html(make_page=False)}</div>'
+            f'<p class="sl-table-data{extra}"><a href="{href}" download="{table_id}.csv">Data (CSV)</a></p>'
         )
 
 

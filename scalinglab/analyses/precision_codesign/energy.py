@@ -270,4 +270,4 @@ def cpu_box(frame: pl.DataFrame, t: CpuTiming):
             "gflop_per_s": "Throughput (GFLOP/s)",
         },
         decimals={"gflop_per_s": 1} if measured else {},
-    ).with_id("machine-measured")
+    ).with_id("machine-measured").build_specific()
