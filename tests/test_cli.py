@@ -552,7 +552,12 @@ def test_scenario_book_shows_its_banner_and_changed_numbers(tmp_path, runs_dir):
 
     root = tmp_path / "root"
     (root / "book").mkdir(parents=True)
-    shutil.copy2(REPO / "_config.yml", root / "_config.yml")
+    # The one-chapter book lacks the chapters the Moore chapter links to: those links may not resolve here.
+    config = (REPO / "_config.yml").read_text()
+    assert '"bibtex.duplicate_label"]' in config
+    (root / "_config.yml").write_text(
+        config.replace('"bibtex.duplicate_label"]', '"bibtex.duplicate_label", "myst.xref_missing"]')
+    )
     shutil.copytree(REPO / "book" / "_static", root / "book" / "_static")
     (root / "_toc.yml").write_text(
         "format: jb-book\nroot: book/index\nchapters:\n  - file: executed/moores_law_limits\n"
