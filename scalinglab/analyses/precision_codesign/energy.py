@@ -256,18 +256,22 @@ def cpu_box(frame: pl.DataFrame, t: CpuTiming):
         if math.isfinite(t.cpu_fp32_over_fp64_speedup)
         else ""
     )
-    return charts.table(
-        frame,
-        title=title,
-        subtitle=ratio + "Differs between machines and between runs.",
-        source="numpy matrix products timed while this page was built",
-        notes=[where],
-        labels={
-            "dtype": "numpy dtype",
-            "n": "n (matrix size)",
-            "repeats": "Repeats",
-            "median_s": "Median time (s)",
-            "gflop_per_s": "Throughput (GFLOP/s)",
-        },
-        decimals={"gflop_per_s": 1} if measured else {},
-    ).with_id("machine-measured").build_specific()
+    return (
+        charts.table(
+            frame,
+            title=title,
+            subtitle=ratio + "Differs between machines and between runs.",
+            source="numpy matrix products timed while this page was built",
+            notes=[where],
+            labels={
+                "dtype": "numpy dtype",
+                "n": "n (matrix size)",
+                "repeats": "Repeats",
+                "median_s": "Median time (s)",
+                "gflop_per_s": "Throughput (GFLOP/s)",
+            },
+            decimals={"gflop_per_s": 1} if measured else {},
+        )
+        .with_id("machine-measured")
+        .build_specific()
+    )
