@@ -18,6 +18,7 @@ import pytest
 from conftest import REPO
 
 from scalinglab import paths
+from scalinglab.book import deps
 
 RUN_RECORD = re.compile(r'(<details class="run-record">)(.*?)(</details>)', re.S)
 BUILD_SPECIFIC = re.compile(
@@ -49,20 +50,22 @@ def build_clean(src: Path, dst: Path) -> Path:
     """Execute every chapter and build the site in a clean copy of ``src``; return its ``_build/html``."""
     root = _clean_copy(src, dst)
     env = {**os.environ, "PYTHONPATH": str(root), "JUPYTER_PATH": str(src / ".venv" / "share" / "jupyter")}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "scalinglab.book.build", "execute", slug],
-            cwd=root,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for slug in paths.chapters()
-    ]
-    for p in procs:
-        out, err = p.communicate(timeout=1200)
-        assert p.returncode == 0, err[-2000:]
+    # The chapters in parallel, then the ledger, which reads them (as make orders them).
+    for wave in (deps.chapters_read_by_ledger(root), [deps.LEDGER]):
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "scalinglab.book.build", "execute", slug],
+                cwd=root,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for slug in wave
+        ]
+        for p in procs:
+            out, err = p.communicate(timeout=1200)
+            assert p.returncode == 0, err[-2000:]
     r = subprocess.run(
         [sys.executable, "-m", "scalinglab.book.build", "site"],
         cwd=root,
