@@ -153,8 +153,8 @@ def hand_values(**over) -> dict:
         "interconnect_scaling": {
             "scaling_efficiency_nvl72": 1.0,
             "scaling_efficiency_nvl8": 0.95,
-            "in_network_allreduce_ms": 1.2,
-            "ring_allreduce_ms": 20.8,
+            "hierarchical_sharp_allreduce_ms": 4.8,
+            "hierarchical_allreduce_ms": 16.7,
             "tp8_nvlink_speedup": 3.0,
             "tp8_infiniband_speedup": 1.04,
             "tp8_nvlink_word": "faster",

@@ -81,8 +81,8 @@ NEEDS: dict[int, tuple[tuple[str, str], ...]] = {
         ("interconnect_scaling", "tp8_infiniband_speedup"),
         ("interconnect_scaling", "tp8_nvlink_word"),
         ("interconnect_scaling", "tp8_infiniband_word"),
-        ("interconnect_scaling", "in_network_allreduce_ms"),
-        ("interconnect_scaling", "ring_allreduce_ms"),
+        ("interconnect_scaling", "hierarchical_sharp_allreduce_ms"),
+        ("interconnect_scaling", "hierarchical_allreduce_ms"),
         ("interconnect_scaling", "scaling_efficiency_nvl72"),
         ("interconnect_scaling", "scaling_efficiency_nvl8"),
     ),
@@ -308,14 +308,14 @@ def _check_5(v, t: Thresholds) -> Check:
         rule_network(
             c["tp8_nvlink_word"],
             c["tp8_infiniband_word"],
-            c["in_network_allreduce_ms"],
-            c["ring_allreduce_ms"],
+            c["hierarchical_sharp_allreduce_ms"],
+            c["hierarchical_allreduce_ms"],
             c["scaling_efficiency_nvl72"],
             c["scaling_efficiency_nvl8"],
             t.min_domain_efficiency_gain_x,
         ),
         f"three tests in the interconnect chapter's alpha-beta model: 8-way tensor-parallel decode is clearly faster "
-        f"over NVLink but not over InfiniBand (the chapter's own word); the in-network all-reduce beats the ring; "
+        f"over NVLink but not over InfiniBand (the chapter's own word); the two-level all-reduce with in-network (SHARP) reduction across domains beats the one with a ring; "
         f"72-GPU NVLink domains lift data-parallel efficiency at least {t.min_domain_efficiency_gain_x:g}x over "
         f"8-GPU domains; all three: supported, some: partly supported, none: not supported",
         (
@@ -329,8 +329,24 @@ def _check_5(v, t: Thresholds) -> Check:
                 "x",
                 tp,
             ),
-            _n(v, "interconnect_scaling", "in_network_allreduce_ms", "in-network all-reduce", ".2f", " ms", coll),
-            _n(v, "interconnect_scaling", "ring_allreduce_ms", "ring all-reduce", ".2f", " ms", coll),
+            _n(
+                v,
+                "interconnect_scaling",
+                "hierarchical_sharp_allreduce_ms",
+                "two-level all-reduce, SHARP across domains",
+                ".2f",
+                " ms",
+                coll,
+            ),
+            _n(
+                v,
+                "interconnect_scaling",
+                "hierarchical_allreduce_ms",
+                "two-level all-reduce, ring across domains",
+                ".2f",
+                " ms",
+                coll,
+            ),
             _n(
                 v,
                 "interconnect_scaling",
@@ -409,7 +425,7 @@ def _check_8(v, t: Thresholds) -> Check:
                 v,
                 "token_cost_drop",
                 "fp_crossover_batch",
-                "compute-versus-memory crossover batch",
+                "weights-only compute-versus-memory crossover batch",
                 ".0f",
                 " sequences",
                 sec,

@@ -138,13 +138,23 @@ def flips(
         out[4].append(
             Note(
                 f"precision_codesign's span: {parts} (the chapter's decomposition per pair of "
-                f"generations; as run: {spans['span'][-1]})"
+                f"generations; as run: {spans['span'][-1]})",
+                searched="precision_codesign: span",
+                as_run=str(spans["span"][-1]),
+                flips_at=parts,
+                verdict_there="see the spans",
+                found_by="the chapter's decomposition per pair of generations",
             )
         )
     else:
         out[4].append(
             Robust(
-                "span", "precision_codesign", "every pair of generations", by[4].verdict, "the chapter's decomposition"
+                "span",
+                "precision_codesign",
+                "every pair of generations",
+                by[4].verdict,
+                "the chapter's decomposition",
+                str(spans["span"][-1]),
             )
         )
     out[4] += _rule_flip(
@@ -164,8 +174,8 @@ def flips(
         lambda x: C.rule_network(
             c["tp8_nvlink_word"],
             c["tp8_infiniband_word"],
-            c["in_network_allreduce_ms"],
-            c["ring_allreduce_ms"],
+            c["hierarchical_sharp_allreduce_ms"],
+            c["hierarchical_allreduce_ms"],
             c["scaling_efficiency_nvl72"],
             c["scaling_efficiency_nvl8"],
             x,
@@ -201,9 +211,10 @@ def flips(
                     Robust(
                         "include_proxy_rows",
                         "software_speedup",
-                        "True and False",
+                        "either setting (true, false)",
                         by[6].verdict,
                         "rerun of the chapter's check without proxy values",
+                        "true",
                     )
                 )
     out[6] += _rule_flip(
@@ -260,6 +271,7 @@ def flips(
                     "1 to 1,048,576",
                     by[8].verdict,
                     "the roofline with KV-cache reads: the KV cache keeps decode memory-bound",
+                    p["batch_size"],
                 )
             )
         if found["context_tokens"] is not None and by[8].verdict != C.SUPPORTED:

@@ -62,6 +62,7 @@ class Robust:
     values: str
     verdict: str
     method: str
+    as_run: Any = None
 
     @property
     def sentence(self) -> str:
@@ -74,7 +75,11 @@ class Robust:
         """One row of the page's table of flips."""
         return {
             "searched": ("rule: " if self.chapter == "rule" else f"{self.chapter}: ") + self.parameter,
-            "as_run": "",
+            "as_run": f"{self.as_run:.4g}"
+            if isinstance(self.as_run, float)
+            else ""
+            if self.as_run is None
+            else str(self.as_run),
             "flips_at": f"none in {self.values}",
             "verdict_there": "unchanged",
             "found_by": self.method,
@@ -86,14 +91,25 @@ class Note:
     """A finding of a search stated as one sentence."""
 
     text: str
+    searched: str = ""
+    as_run: str = ""
+    flips_at: str = ""
+    verdict_there: str = ""
+    found_by: str = ""
 
     @property
     def sentence(self) -> str:
         return self.text
 
     def row(self) -> dict[str, str]:
-        """One row of the page's table of flips."""
-        return {"searched": "", "as_run": "", "flips_at": self.text, "verdict_there": "", "found_by": ""}
+        """One row of the page's table of flips (the sentence itself where no columns were given)."""
+        return {
+            "searched": self.searched,
+            "as_run": self.as_run,
+            "flips_at": self.flips_at or self.text,
+            "verdict_there": self.verdict_there,
+            "found_by": self.found_by,
+        }
 
 
 def threshold_flip(
@@ -128,7 +144,7 @@ def _rule_flip(
 ) -> list[Flip | Robust | Note]:
     hit = threshold_flip(rule, default, lo, hi)
     if hit is None:
-        return [Robust(name, "rule", f"[{lo:g}, {hi:g}]", rule(default), "bisection on the rule")]
+        return [Robust(name, "rule", f"[{lo:g}, {hi:g}]", rule(default), "bisection on the rule", default)]
     return [Flip(name, "rule", hit[0], hit[1], rule(default), "bisection on the rule", default)]
 
 
@@ -173,6 +189,7 @@ def nearest_changes(
                     f"{vals.min():g} to {vals.max():g}",
                     default_verdict,
                     f"sweep of the chapter's analysis, {vals.len()} settings",
+                    default[axis],
                 )
             )
     return out

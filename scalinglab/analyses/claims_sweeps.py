@@ -103,6 +103,7 @@ def confidence_flip(
                 f"[{lo:g}, {hi:g}]",
                 rule(default),
                 "bisection over the chapter's fit",
+                default,
             )
         ]
     return [
@@ -319,8 +320,8 @@ def network_flip(params: Mapping[str, Any], values: Mapping[str, Any], t: C.Thre
         return C.rule_network(
             values["tp8_nvlink_word"],
             values["tp8_infiniband_word"],
-            values["in_network_allreduce_ms"],
-            values["ring_allreduce_ms"],
+            values["hierarchical_sharp_allreduce_ms"],
+            values["hierarchical_allreduce_ms"],
             r.scaling_efficiency_nvl72,
             r.scaling_efficiency_nvl8,
             t.min_domain_efficiency_gain_x,
@@ -336,6 +337,7 @@ def network_flip(params: Mapping[str, Any], values: Mapping[str, Any], t: C.Thre
                 "[1, 1000]",
                 rule(default),
                 "bisection over the chapter's data-parallel model",
+                default,
             )
         ]
     return [

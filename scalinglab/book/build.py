@@ -36,7 +36,7 @@ GENERATED = BUILD_DIR / "generated"
 MATHJAX_SRC = REPO_ROOT / ".venv" / "npm" / "node_modules" / "mathjax" / "es5" / "tex-svg-full.js"
 #: Kernel arguments: ipykernel logs "Kernel is running over TCP without encryption" at WARNING on
 #: every start, into the user's terminal; ERROR keeps real kernel errors visible.
-KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]  # not even the shutdown "KeyboardInterrupt caught" line
 
 
 class NotebookFailed(RuntimeError):

@@ -37,7 +37,10 @@ PRINT_CSS = """
 body { background: #fff; }
 .bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-footer, .prev-next-area, .header-article,
 .sl-chart-data, .sl-table-data, .vega-embed details, .cell_input, details.hide-input, details.above-input,
-.toggle-hidden { display: none !important; }
+.toggle-hidden, button.toggle-button { display: none !important; }
+.sl-table .gt_table { font-size: 7.5pt !important; }
+.sl-table .gt_table th, .sl-table .gt_table td { white-space: normal !important; overflow-wrap: anywhere; }
+pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
 .pdf-page { break-before: page; }
 .pdf-title { text-align: center; margin-top: 35vh; }
 """
@@ -70,6 +73,8 @@ def combine(site: Path, pages: list[str], title: str) -> str:
 
     first = BeautifulSoup((site / f"{pages[0]}.html").read_text(encoding="utf-8"), "html.parser")
     head = first.head
+    if head.title is not None:
+        head.title.string = title  # the landing page's own title repeats the book's
     style = first.new_tag("style")
     style.string = PRINT_CSS
     head.append(style)

@@ -42,7 +42,16 @@
       if (s.title.subtitle) s.title.subtitle = wrap(s.title.subtitle, Math.max(30, Math.floor((width - 30) / 6.2)));
     }
     if (width < 640 && s.hconcat) { s.vconcat = s.hconcat; delete s.hconcat; }
+    // On a narrow screen, panels with a fixed width shrink to the container (less room for axis labels).
+    if (width < 640) fit(s, Math.max(160, width - 120));
     return s;
+  }
+  function fit(node, avail) {
+    if (!isObj(node)) return;
+    if (typeof node.width === "number" && node.width > avail) node.width = avail;
+    ["hconcat", "vconcat", "concat", "layer"].forEach(function (k) {
+      (node[k] || []).forEach(function (child) { fit(child, avail); });
+    });
   }
   function csv(rows) {
     var cols = [];
