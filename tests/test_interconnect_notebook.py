@@ -15,6 +15,7 @@ from conftest import assert_named_parameter_error, glued, run_papermill
 from scalinglab import charts, paths
 from scalinglab.analyses import interconnect_scaling as ic
 from scalinglab.book import schemas
+from scalinglab.charts.render import notebook_specs as chart_specs
 from scalinglab.errors import ParameterError
 from scalinglab.models import collectives as C
 from scalinglab.models import parallelism as P
@@ -33,13 +34,6 @@ HEADLINE = [
     "scaling_efficiency_nvl8",
     "scaling_efficiency_nvl72",
 ]
-
-
-def chart_specs(nb_path) -> list[dict]:
-    """The Vega-Lite spec of every chart output of an executed notebook (the book renderer's mimetype)."""
-    from scalinglab.charts import render
-
-    return render.notebook_specs(nb_path)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from conftest import assert_named_parameter_error, glued, run_papermill
 from scalinglab import charts, paths
 from scalinglab.analyses import software_speedup as sw
 from scalinglab.book import schemas
+from scalinglab.charts.render import notebook_specs as chart_specs
 from scalinglab.errors import ParameterError
 
 SLUG = "software_speedup"
@@ -111,13 +112,6 @@ def test_claim_verdict_rule():
 # ---------------------------------------------------------------------------
 # the notebook (papermill)
 # ---------------------------------------------------------------------------
-def chart_specs(nb_path) -> list[dict]:
-    """The Vega-Lite spec of every chart output of an executed notebook (the book renderer's mimetype)."""
-    from scalinglab.charts import render
-
-    return render.notebook_specs(nb_path)
-
-
 @pytest.fixture(scope="module")
 def defaults_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sw_defaults")

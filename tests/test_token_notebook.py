@@ -16,6 +16,7 @@ from conftest import assert_named_parameter_error, glued, run_papermill
 
 from scalinglab import charts, paths
 from scalinglab.book import schemas
+from scalinglab.charts.render import notebook_specs as _chart_specs
 from scalinglab.errors import ParameterError
 
 SLUG = "token_cost_drop"
@@ -47,13 +48,6 @@ def test_defaults_glue_the_corrected_findings(defaults):
     product = math.prod(g[f"decomposition_{k}_x"] for k in ("hardware", "precision", "software", "size"))
     assert g["decomposition_modelled_x"] == pytest.approx(product)
     assert g["decomposition_residual_x"] == pytest.approx(g["claim_ratio"] / product)
-
-
-def _chart_specs(nb_path) -> list[dict]:
-    """The Vega-Lite spec of every chart output of an executed notebook (the book renderer's mimetype)."""
-    from scalinglab.charts import render
-
-    return render.notebook_specs(nb_path)
 
 
 def _temporal(node, found):
