@@ -168,7 +168,7 @@ def test_main_reports_a_broken_config_in_one_line(tmp_path, monkeypatch, capsys)
 
 def test_kernels_start_quietly():
     """The build passes the kernel a log level that hides ipykernel's 'running over TCP' warning."""
-    assert build.KERNEL_ARGS == ["--IPKernelApp.log_level=ERROR"]
+    assert build.KERNEL_ARGS == ["--IPKernelApp.log_level=CRITICAL"]
 
 
 def test_executing_a_notebook_prints_nothing_but_errors(tmp_path):

@@ -496,17 +496,3 @@ def evaluate(values: Mapping[str, Mapping[str, Any]], thresholds: Thresholds | N
     """
     t = thresholds or Thresholds()
     return [CHECKS[c.number](values, t) for c in CLAIMS]
-
-
-def summary_rows(checks: list[Check]) -> list[dict[str, Any]]:
-    """Rows of the ledger table: number, claim, verdict, the headline number (text) and the rule."""
-    return [
-        {
-            "number": c.claim.number,
-            "claim": c.claim.short,
-            "verdict": c.verdict,
-            "deciding_number": f"{c.headline.label}: {c.headline.text}",
-            "rule": c.rule,
-        }
-        for c in checks
-    ]
