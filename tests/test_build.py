@@ -189,3 +189,13 @@ def test_executing_a_notebook_prints_nothing_but_errors(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "without encryption" not in r.stderr + r.stdout
     assert r.stdout == ""
+
+
+def test_glued_e_notation_is_typeset_as_a_power_of_ten():
+    from scalinglab.book.sphinx_ext import _NUMBER, scientific_parts
+
+    assert scientific_parts("5.00e+21") == ("5.00", "21")
+    assert scientific_parts("2.871e-21") == ("2.871", "\u221221")
+    assert scientific_parts("1e+09") == ("1", "9")
+    assert scientific_parts("2.5") is None and scientific_parts("GPT-4e") is None
+    assert _NUMBER.match("2.871e-21") and not _NUMBER.match("overlaps")

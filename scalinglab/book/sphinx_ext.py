@@ -37,15 +37,32 @@ def _footer_links(app, pagename, templatename, context, doctree) -> None:
         context["theme_extra_footer"] = footer.replace(ROOT_TOKEN, "../" * pagename.count("/") or "./")
 
 
+#: A glued number in e-notation (``5.00e+21``, ``2.871e-21``), typeset as ``5.00 × 10²¹``.
+_E_NOTATION = re.compile(r"^([-+]?\d+(?:\.\d+)?)[eE]([-+]?)0*(\d+)$")
+
+
+def scientific_parts(text: str) -> tuple[str, str] | None:
+    """``("5.00", "21")`` for ``"5.00e+21"`` (the exponent with a minus sign where negative); ``None`` otherwise."""
+    m = _E_NOTATION.match(text.strip())
+    if not m:
+        return None
+    mantissa, sign, exponent = m.groups()
+    return mantissa, ("\u2212" if sign == "-" else "") + exponent
+
+
 def _mark_glued_numbers(app, doctree, docname) -> None:
     """Add the class ``glued-number`` to glued values that are numbers: the page shows them bold and glued
-    phrases (verdict words, names, sentences) in the running text's weight (``book.css``).
+    phrases (verdict words, names, sentences) in the running text's weight (``book.css``). Numbers glued in
+    e-notation are typeset as a power of ten.
     """
     from docutils import nodes
 
     for node in doctree.findall(nodes.inline):
         if "pasted-text" in node.get("classes", []) and _NUMBER.match(node.astext().strip()):
             node["classes"].append("glued-number")
+            parts = scientific_parts(node.astext())
+            if parts:
+                node.children = [nodes.Text(f"{parts[0]} \u00d7 10"), nodes.superscript(text=parts[1])]
 
 
 def setup(app):
