@@ -14,6 +14,7 @@ HW_SOURCE = ts.HW_SOURCE
 
 # --------------------------------------------------------------------------- tables
 def conventions_table(c: tk.Claim):
+    """The table “… → … under each price convention”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     df = c.conventions.with_columns(pl.col("convention").replace_strict(tk.CONVENTION_LABELS)).select(
         "convention", "from_usd_per_mtok", "to_usd_per_mtok", "ratio", "months", "x_per_year"
     )
@@ -34,6 +35,7 @@ def conventions_table(c: tk.Claim):
 
 
 def launch_table(ls: tk.LaunchScenario, c: tk.Claim):
+    """The table “The drop with the later model at its launch price (…)”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         ls.table,
         title=f"The drop with the later model at its launch price ({c.convention_label})",
@@ -84,6 +86,7 @@ _PAIR_LABELS = {
 
 
 def exact_pairs_table(n: tk.NearPairs):
+    """The table “Every dated pair within …% of …x, side by side”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         _pairs(n.exact),
         title=f"Every dated pair within {n.exact_tolerance_pct:g}% of {tk.CLAIMED_RATIO:g}x, side by side",
@@ -95,6 +98,7 @@ def exact_pairs_table(n: tk.NearPairs):
 
 
 def near_pairs_table(n: tk.NearPairs):
+    """The table “Every dated pair within …% of …x”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         _pairs(n.pairs),
         title=f"Every dated pair within {100 * tk.NEAR_TOLERANCE:g}% of {tk.CLAIMED_RATIO:g}x",
@@ -106,6 +110,7 @@ def near_pairs_table(n: tk.NearPairs):
 
 
 def frontier_table(f: tk.FixedCapability):
+    """The table “Cheapest qualifying price at each date (the frontier)”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     df = f.decline.frontier.select(pl.col("date").cast(pl.String), "model", "usd_per_mtok", "new_low")
     return charts.table(
         df,
@@ -116,6 +121,7 @@ def frontier_table(f: tk.FixedCapability):
 
 
 def comparison_table(e: te.EpochComparison):
+    """The table “Our fit beside Epoch AI's”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         e.comparison,
         title="Our fit beside Epoch AI's",
@@ -133,6 +139,7 @@ def comparison_table(e: te.EpochComparison):
 
 
 def side_by_side_table(e: te.EpochComparison):
+    """The table “Frontier points on the 3:1 blend: ours and Epoch's”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         e.side_by_side.with_columns(pl.col("date").cast(pl.String)),
         title="Frontier points on the 3:1 blend: ours and Epoch's",
@@ -149,6 +156,7 @@ def side_by_side_table(e: te.EpochComparison):
 
 
 def first_principles_table(fp: ts.FirstPrinciples):
+    """The table “Decode cost from first principles, with and without KV-cache reads”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         fp.table,
         title="Decode cost from first principles, with and without KV-cache reads",
@@ -168,6 +176,7 @@ def first_principles_table(fp: ts.FirstPrinciples):
 
 
 def moe_table(m: ts.MixtureOfExperts):
+    """The table “Mixture of experts: a decode step reads every expert the batch routes to”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         m.table,
         title="Mixture of experts: a decode step reads every expert the batch routes to",
@@ -188,6 +197,7 @@ def moe_table(m: ts.MixtureOfExperts):
 
 
 def size_range_table(d: ts.Decomposition):
+    """The table “Model-size factor with each assumed size halved or doubled”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         d.size_range,
         title="Model-size factor with each assumed size halved or doubled",
@@ -202,6 +212,7 @@ def size_range_table(d: ts.Decomposition):
 
 
 def waterfall_table(d: ts.Decomposition):
+    """The table “The decomposition, step by step”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         d.waterfall.select("step", "factor", "start", "end"),
         title="The decomposition, step by step",

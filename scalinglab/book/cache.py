@@ -102,6 +102,7 @@ def cache_put(key: str, executed: Path, glued: dict, runs_dir: Path = RUNS_DIR) 
 
 
 def link_or_copy(src: Path, dst: Path) -> None:
+    """Hard-link ``src`` to ``dst`` (a copy where linking fails, e.g. across file systems)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     if dst.exists():
         dst.unlink()

@@ -72,6 +72,9 @@ class RunFailed(RuntimeError):
 
 
 def new_id(prefix: str, seed: str) -> str:
+    """A unique run id: ``prefix``, the UTC time (``YYYYMMDDTHHMMSSZ``) and 6 hex digits of a hash of ``seed``, the
+    time in nanoseconds and the process id (so two runs of the same point in one second still differ).
+    """
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     return f"{prefix}{stamp}-{hashlib.sha256((seed + str(time.time_ns()) + str(os.getpid())).encode()).hexdigest()[:6]}"
 

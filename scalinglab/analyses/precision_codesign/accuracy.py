@@ -107,6 +107,7 @@ def formats_at_limits() -> tuple[pl.DataFrame, UnitRoundoffs]:
 
 
 def formats_table(frame: pl.DataFrame):
+    """The table “Number formats at their limits”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         frame,
         title="Number formats at their limits",
@@ -205,6 +206,7 @@ def error_chart(shown: pl.DataFrame, e: Experiment):
 
 
 def error_table(shown: pl.DataFrame):
+    """The table “Matrix-product error by scheme”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         shown.select(
             "scheme",
@@ -287,6 +289,7 @@ def variants(e: Experiment) -> tuple[pl.DataFrame, Variants]:
 
 
 def variants_chart(v: pl.DataFrame, e: Experiment):
+    """The chart “Scheme”, built with :func:`scalinglab.charts.finish` (the book's rules; source line included)."""
     data = _finite(v).with_columns(
         (pl.col("distribution") + ", " + pl.col("accumulate") + " accumulation").alias("case")
     )
@@ -319,6 +322,7 @@ def variants_chart(v: pl.DataFrame, e: Experiment):
 
 
 def variants_table(v: pl.DataFrame):
+    """The table “Error by inputs and accumulation”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         v.select(
             "distribution",

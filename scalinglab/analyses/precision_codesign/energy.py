@@ -147,6 +147,7 @@ def energy_chart(frame: pl.DataFrame):
 
 
 def energy_table(frame: pl.DataFrame):
+    """The table “Energy per operation (pJ; a fused multiply-add counts as 2 operations)”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         frame,
         title="Energy per operation (pJ; a fused multiply-add counts as 2 operations)",

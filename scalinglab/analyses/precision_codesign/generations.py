@@ -128,6 +128,7 @@ def decomposition_chart(frame: pl.DataFrame):
 
 
 def decomposition_table(frame: pl.DataFrame):
+    """The table “Gain at the lowest format, per GPU and per watt”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         frame,
         title="Gain at the lowest format, per GPU and per watt",
@@ -335,6 +336,7 @@ def epoch_crosscheck(
 
 
 def crosscheck_table(bad: pl.DataFrame):
+    """The table “Figures where the curated table and Epoch AI differ by more than 5%”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         bad,
         title="Figures where the curated table and Epoch AI differ by more than 5%",

@@ -82,6 +82,7 @@ def k_sweep(e: Experiment) -> tuple[pl.DataFrame, pl.DataFrame, Sweep]:
 
 
 def sweep_chart(sweep: pl.DataFrame, theory: pl.DataFrame):
+    """The chart “Format”, built with :func:`scalinglab.charts.finish` (the book's rules; source line included)."""
     x_title = "Dot-product length K (elements), log scale"
     y_title = "Median relative error (dimensionless), log scale"
     meas = (
@@ -125,6 +126,7 @@ def sweep_chart(sweep: pl.DataFrame, theory: pl.DataFrame):
 
 
 def sweep_table(sweep: pl.DataFrame):
+    """The table “Error against the dot-product length”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     return charts.table(
         sweep.select(
             "scheme",
@@ -187,6 +189,7 @@ def frontier(shown: pl.DataFrame, gpu_row: dict) -> tuple[pl.DataFrame, Frontier
 
 
 def frontier_chart(front: pl.DataFrame, f: Frontier, e: Experiment):
+    """The chart “Median relative error (dimensionless), log scale”, built with :func:`scalinglab.charts.finish` (the book's rules; source line included)."""
     pts = (
         alt.Chart(front)
         .mark_point(filled=True, size=90)

@@ -298,6 +298,7 @@ def growth_chart(growth: pl.DataFrame, confidence_level: float):
 
 
 def growth_table(growth: pl.DataFrame, confidence_level: float):
+    """The table “Growth per year of the dense peak”, built with :func:`scalinglab.charts.table` (the book's rules; source line included)."""
     pct = f"{100 * confidence_level:g}%"
     return charts.table(
         growth.with_columns(pl.col("first_year", "last_year").floor()),

@@ -20,7 +20,7 @@ import pkgutil
 import types
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scalinglab.errors import ParameterError
 
@@ -34,6 +34,28 @@ class ChapterParams(BaseModel):
 
     def check(self) -> None:
         """Cross-parameter and data-dependent rules; raise ``ParameterError``. Default: none."""
+
+
+def confidence_level_field(intervals: str = "fitted intervals") -> Any:
+    """The ``confidence_level`` parameter every chapter that reports an interval shares.
+
+    Parameters
+    ----------
+    intervals
+        What the level applies to on that chapter's page (e.g. ``"the fitted decline's interval"``).
+
+    Returns
+    -------
+    pydantic.fields.FieldInfo
+        Default 0.95, allowed in the open interval (0.5, 1), unit ``fraction``.
+    """
+    return Field(
+        0.95,
+        gt=0.5,
+        lt=1.0,
+        description=f"two-sided confidence level of {intervals}",
+        json_schema_extra={"unit": "fraction"},
+    )
 
 
 def register(slug: str):

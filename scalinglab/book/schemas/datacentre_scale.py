@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from scalinglab.analyses.datacentre_scale import MIN_LEADING_SYSTEMS, MIN_WINDOW_YEARS, PRECISIONS
-from scalinglab.book.schemas import ChapterParams, register
+from scalinglab.book.schemas import ChapterParams, confidence_level_field, register
 from scalinglab.data.gpu_clusters import CERTAINTY_LEVELS
 from scalinglab.errors import ParameterError
 
@@ -57,13 +57,7 @@ class DatacentreScaleParams(ChapterParams):
         description="least certain of Epoch's levels that counts (Confirmed, then Likely, then Unlikely)",
         json_schema_extra={"unit": ""},
     )
-    confidence_level: float = Field(
-        0.95,
-        gt=0.5,
-        lt=1.0,
-        description="two-sided confidence level of fitted intervals",
-        json_schema_extra={"unit": "fraction"},
-    )
+    confidence_level: float = confidence_level_field()
     projection_year: int = Field(
         2030,
         ge=1900,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from scalinglab.book.schemas import ChapterParams, register
+from scalinglab.book.schemas import ChapterParams, confidence_level_field, register
 from scalinglab.data.catalog import spec_column
 from scalinglab.errors import ParameterError
 
@@ -117,13 +117,7 @@ class InterconnectScalingParams(ChapterParams):
         description="share of the compute time that can hide the gradient all-reduce, in [0, 1]",
         json_schema_extra={"unit": "fraction"},
     )
-    confidence_level: float = Field(
-        0.95,
-        gt=0.5,
-        lt=1.0,
-        description="two-sided confidence level of fitted intervals",
-        json_schema_extra={"unit": "fraction"},
-    )
+    confidence_level: float = confidence_level_field()
 
     def check(self) -> None:
         if self.scaleup_domain_size > self.n_gpus:

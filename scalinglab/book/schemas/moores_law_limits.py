@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from scalinglab.analyses.moores_law_limits_trends import MIN_SEGMENT_YEARS
-from scalinglab.book.schemas import ChapterParams, register
+from scalinglab.book.schemas import ChapterParams, confidence_level_field, register
 from scalinglab.data import MICROPROCESSOR_METRICS
 from scalinglab.errors import ParameterError
 
@@ -52,13 +52,7 @@ class MooresLawLimitsParams(ChapterParams):
         description="temperature for Landauer's bound and the thermal voltage",
         json_schema_extra={"unit": "K"},
     )
-    confidence_level: float = Field(
-        0.95,
-        gt=0.5,
-        lt=1.0,
-        description="two-sided confidence level of fitted intervals",
-        json_schema_extra={"unit": "fraction"},
-    )
+    confidence_level: float = confidence_level_field()
     projection_year: int = Field(
         2030, ge=2022, le=2100, description="year to which each trend is projected", json_schema_extra={"unit": "year"}
     )

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from scalinglab.book.schemas import ChapterParams, register
+from scalinglab.book.schemas import ChapterParams, confidence_level_field, register
 from scalinglab.data import catalog
 from scalinglab.errors import ParameterError
 from scalinglab.models.precision import (
@@ -96,13 +96,7 @@ class PrecisionCodesignParams(ChapterParams):
         description="random seed of the inputs",
         json_schema_extra={"unit": ""},
     )
-    confidence_level: float = Field(
-        0.95,
-        gt=0.5,
-        lt=1.0,
-        description="two-sided confidence level of the growth intervals",
-        json_schema_extra={"unit": ""},
-    )
+    confidence_level: float = confidence_level_field("the growth intervals")
     measure_cpu: bool = Field(
         True,
         description="time numpy matrix products in float64 and float32 on this machine",

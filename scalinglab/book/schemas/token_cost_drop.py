@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from scalinglab.analyses.token_prices import BENCHMARKS, PRICE_CONVENTIONS, find_model
-from scalinglab.book.schemas import ChapterParams, register
+from scalinglab.book.schemas import ChapterParams, confidence_level_field, register
 from scalinglab.errors import ParameterError
 
 PriceConvention = Literal[PRICE_CONVENTIONS]  # type: ignore[valid-type]
@@ -67,13 +67,7 @@ class TokenCostDropParams(ChapterParams):
         description="last date of the fixed-capability fit",
         json_schema_extra={"unit": "date", "allowed": "a date YYYY-MM-DD, not before start_date"},
     )
-    confidence_level: float = Field(
-        0.95,
-        gt=0.5,
-        lt=1,
-        description="confidence level of the fitted decline's interval",
-        json_schema_extra={"unit": "fraction"},
-    )
+    confidence_level: float = confidence_level_field("the fitted decline's interval")
     gpu: str = Field(
         "H100",
         description="GPU of the first-principles cost and the new hardware of the decomposition",

@@ -77,6 +77,7 @@ def pinned(requirements: Path) -> dict[str, str]:
 
 
 def check_python() -> Check:
+    """The running interpreter is Python 3.11 or newer."""
     v = sys.version_info
     ok = (v.major, v.minor) >= MIN_PYTHON
     return Check(
@@ -88,6 +89,7 @@ def check_python() -> Check:
 
 
 def check_packages(requirements: Path) -> Check:
+    """Every ``name==version`` pin of ``requirements`` is installed at that version and the book's direct dependencies import."""
     wrong = []
     for name, version in sorted(pinned(requirements).items()):
         try:
@@ -116,6 +118,7 @@ def check_packages(requirements: Path) -> Check:
 
 
 def check_kernel() -> Check:
+    """The ``python3`` kernel that papermill and JupyterLab start runs this interpreter."""
     try:
         from jupyter_client.kernelspec import KernelSpecManager
 
@@ -143,6 +146,7 @@ def check_kernel() -> Check:
 
 
 def check_data(data_dir: Path = DATA_DIR) -> Check:
+    """Every resource of ``data/datapackage.json`` exists and matches its recorded SHA-256."""
     desc = json.loads((data_dir / "datapackage.json").read_text())
     bad = []
     for res in desc["resources"]:
@@ -169,6 +173,7 @@ def check_data(data_dir: Path = DATA_DIR) -> Check:
 
 
 def check_chapter(slug: str = "moores_law_limits") -> Check:
+    """One chapter (default ``moores_law_limits``) validates its default parameters."""
     try:
         from scalinglab.book import schemas
 
@@ -184,6 +189,7 @@ def check_chapter(slug: str = "moores_law_limits") -> Check:
 
 
 def check_jupyterlab() -> Check:
+    """JupyterLab is importable here or installed in ``.venv-lab``."""
     if importlib.util.find_spec("jupyterlab") is not None:
         return Check("jupyterlab", True, f"JupyterLab {md.version('jupyterlab')} in this environment")
     lab = REPO_ROOT / ".venv-lab" / "bin" / "jupyter-lab"
